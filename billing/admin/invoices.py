@@ -1,0 +1,492 @@
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from billing.admin.filters import InvoiceStatusFilter
+from billing.errors import BillingError
+from billing.models import Invoice, InvoiceEvent, InvoiceItem, Payment
+from billing.models.choices import PaymentMethod
+from billing.money import MoneyError, to_major, to_minor
+from billing.services.actors import Actor
+from billing.services.invoices import (
+    can_transition,
+    invoice_delete_draft,
+    invoice_finalize,
+    invoice_mark_uncollectible,
+    invoice_reprice_draft,
+    invoice_save_draft,
+    invoice_void,
+)
+from billing.services.payments import payment_record
+
+Status = Invoice.Status
+
+# action slug → (label, target status, service, what it means, destructive)
+LIFECYCLE = {
+    "finalize": (
+        "Finalize",
+        Status.OPEN,
+        invoice_finalize,
+        "The invoice takes the next number; its items, prices, tax and totals are frozen.",
+        False,
+    ),
+    "void": (
+        "Void",
+        Status.VOID,
+        invoice_void,
+        "The invoice is cancelled for good. It keeps its number; nothing more can be paid.",
+        True,
+    ),
+    "mark-uncollectible": (
+        "Mark uncollectible",
+        Status.UNCOLLECTIBLE,
+        invoice_mark_uncollectible,
+        "The debt is written off. A later payment can still settle it.",
+        True,
+    ),
+}
+
+
+class InvoiceForm(forms.ModelForm):
+    payment_methods = forms.MultipleChoiceField(
+        choices=PaymentMethod.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = Invoice
+        fields = (
+            "organization",
+            "customer",
+            "name",
+            "email",
+            "address",
+            "phone_number",
+            "logo",
+            "wallet",
+            "tax",
+            "currency",
+            "due_date",
+            "send_date",
+            "payment_methods",
+            "delivery",
+            "payment_link",
+            "partial_payment",
+        )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("email", "currency"):
+            if name in self.fields:
+                self.fields[name].required = False
+                self.fields[name].help_text = "Empty: taken from the customer / organization."
+
+    def clean(self):
+        cleaned = super().clean()
+        org, customer = cleaned.get("organization"), cleaned.get("customer")
+        if org is None or customer is None:
+            return cleaned
+        for name in ("customer", "wallet", "tax"):
+            ref = cleaned.get(name)
+            if ref is not None and ref.organization_id != org.pk:
+                self.add_error(name, f"This {name} belongs to another organization.")
+        cleaned["currency"] = (cleaned.get("currency") or org.default_currency).upper()
+        cleaned["email"] = cleaned.get("email") or customer.email
+        if not cleaned["email"]:
+            self.add_error("email", "The customer has no e-mail address: enter one.")
+        send_date, due_date = cleaned.get("send_date"), cleaned.get("due_date")
+        if send_date and due_date and send_date > due_date:
+            self.add_error("send_date", "Send date cannot be after due date.")
+        return cleaned
+
+
+class ItemFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        invoice = self.instance
+        kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        for form in kept:
+            product = form.cleaned_data.get("product")
+            if product is None:
+                continue
+            if product.organization_id != invoice.organization_id:
+                form.add_error("product", "This product belongs to another organization.")
+            elif product.currency != invoice.currency:
+                form.add_error(
+                    "product",
+                    f"Priced in {product.currency}, the invoice is in {invoice.currency}.",
+                )
+
+
+class DraftOnlyInlineMixin:
+    def _editable(self, obj) -> bool:
+        return obj is None or obj.status == Status.DRAFT
+
+    def has_add_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_delete_permission(request, obj)
+
+
+class InvoiceItemInline(DraftOnlyInlineMixin, admin.TabularInline):
+    model = InvoiceItem
+    formset = ItemFormSet
+    extra = 1
+    fields = ("product", "quantity", "name", "unit_price_display", "amount_display", "tax_display")
+    readonly_fields = ("name", "unit_price_display", "amount_display", "tax_display")
+
+    def _money(self, obj, minor):
+        return obj.invoice.money(minor) if obj.pk else "—"
+
+    @admin.display(description="Unit price")
+    def unit_price_display(self, obj):
+        return self._money(obj, obj.unit_price)
+
+    @admin.display(description="Amount")
+    def amount_display(self, obj):
+        return self._money(obj, obj.amount)
+
+    @admin.display(description="Tax")
+    def tax_display(self, obj):
+        return self._money(obj, obj.tax_amount)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class PaymentInline(ReadOnlyInline):
+    model = Payment
+    fields = ("paid_at", "amount_display", "method", "reference", "recorded_by")
+    readonly_fields = fields
+
+    @admin.display(description="Amount")
+    def amount_display(self, obj):
+        return obj.invoice.money(obj.amount)
+
+
+class EventInline(ReadOnlyInline):
+    model = InvoiceEvent
+    verbose_name_plural = "Audit trail"
+    fields = ("created_at", "from_status", "to_status", "actor_label", "note")
+    readonly_fields = fields
+
+
+class PaymentForm(forms.Form):
+    amount = forms.DecimalField(min_value=0, max_digits=18, decimal_places=3)
+    method = forms.ChoiceField(choices=PaymentMethod.choices)
+    reference = forms.CharField(required=False, max_length=200)
+    paid_at = forms.DateTimeField(required=False, help_text="Empty: now.")
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(admin.ModelAdmin):
+    form = InvoiceForm
+    list_display = (
+        "number_display",
+        "customer",
+        "status_display",
+        "total_display",
+        "amount_due_display",
+        "due_date",
+        "organization",
+    )
+    list_select_related = ("customer", "organization")
+    list_filter = (
+        InvoiceStatusFilter,
+        "currency",
+        ("due_date", admin.DateFieldListFilter),
+        ("created_at", admin.DateFieldListFilter),
+        "organization",
+        "customer",
+    )
+    search_fields = ("number", "name", "customer__name", "customer__email")
+    date_hierarchy = "created_at"
+    inlines = [InvoiceItemInline, PaymentInline, EventInline]
+    actions = ["finalize_selected", "void_selected", "mark_uncollectible_selected"]
+    SUMMARY = (
+        "number",
+        "status_display",
+        "subtotal_display",
+        "tax_display",
+        "total_display",
+        "amount_paid_display",
+        "amount_due_display",
+    )
+
+    def get_fieldsets(self, request, obj=None):
+        main = (None, {"fields": InvoiceForm.Meta.fields})
+        if obj is None:
+            return (main,)
+        return (("Summary", {"fields": self.SUMMARY}), main)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        if obj.status != Status.DRAFT:
+            return (*self.SUMMARY, *InvoiceForm.Meta.fields)
+        return self.SUMMARY
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.status != Status.DRAFT:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    # --- columns --------------------------------------------------------------------------
+    @admin.display(description="Number", ordering="sequence")
+    def number_display(self, obj: Invoice) -> str:
+        return obj.number or "Draft"
+
+    @admin.display(description="Status", ordering="status")
+    def status_display(self, obj: Invoice) -> str:
+        return format_html(
+            '<span class="invoice-status status-{}">{}</span>',
+            obj.display_status.lower(),
+            obj.display_status,
+        )
+
+    @admin.display(description="Subtotal")
+    def subtotal_display(self, obj: Invoice) -> str:
+        return obj.money(obj.subtotal)
+
+    @admin.display(description="Tax")
+    def tax_display(self, obj: Invoice) -> str:
+        return obj.money(obj.tax_amount)
+
+    @admin.display(description="Total", ordering="total")
+    def total_display(self, obj: Invoice) -> str:
+        return obj.money(obj.total)
+
+    @admin.display(description="Paid")
+    def amount_paid_display(self, obj: Invoice) -> str:
+        return obj.money(obj.amount_paid)
+
+    @admin.display(description="Amount due")
+    def amount_due_display(self, obj: Invoice) -> str:
+        return obj.money(obj.amount_due)
+
+    # --- saving through the services ------------------------------------------------------
+    def save_model(self, request, obj, form, change):
+        invoice_save_draft(invoice=obj, actor=Actor.for_user(request.user))
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if form.instance.status == Status.DRAFT:
+            try:
+                invoice_reprice_draft(invoice=form.instance)
+            except BillingError as exc:
+                self.message_user(request, exc.messages[0], messages.ERROR)
+
+    def delete_model(self, request, obj):
+        invoice_delete_draft(invoice=obj, actor=Actor.for_user(request.user))
+
+    # --- lifecycle buttons ----------------------------------------------------------------
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<path:object_id>/lifecycle/<slug:action>/",
+                view(self.lifecycle_view),
+                name="billing_invoice_lifecycle",
+            ),
+            path(
+                "<path:object_id>/payment/", view(self.payment_view), name="billing_invoice_payment"
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        invoice = self.get_object(request, object_id)
+        extra_context = extra_context or {}
+        if invoice is not None:
+            extra_context["lifecycle_actions"] = [
+                (slug, spec[0])
+                for slug, spec in LIFECYCLE.items()
+                if can_transition(invoice, spec[1])
+            ]
+            extra_context["can_record_payment"] = invoice.status in (
+                Status.OPEN,
+                Status.UNCOLLECTIBLE,
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _invoice_or_404(self, request, object_id) -> Invoice:
+        invoice = self.get_object(request, object_id)
+        if invoice is None:
+            raise Http404("No such invoice")
+        if not self.has_view_or_change_permission(request, invoice):
+            raise PermissionDenied
+        return invoice
+
+    def _change_url(self, invoice: Invoice) -> str:
+        return reverse("admin:billing_invoice_change", args=[invoice.pk])
+
+    def lifecycle_view(self, request, object_id, action):
+        if action not in LIFECYCLE:
+            raise Http404("Unknown action")
+        invoice = self._invoice_or_404(request, object_id)
+        label, _target, service, meaning, destructive = LIFECYCLE[action]
+        if request.method == "POST":
+            if not self.has_change_permission(request):
+                raise PermissionDenied
+            try:
+                invoice = service(invoice=invoice, actor=Actor.for_user(request.user))
+            except BillingError as exc:
+                self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            else:
+                self.message_user(
+                    request, f"Invoice {invoice}: {invoice.get_status_display()}.", messages.SUCCESS
+                )
+            return HttpResponseRedirect(self._change_url(invoice))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"{label} invoice {invoice}?",
+            "invoice": invoice,
+            "label": label,
+            "meaning": meaning,
+            "destructive": destructive,
+            "total": invoice.money(invoice.total),
+        }
+        return TemplateResponse(request, "admin/billing/invoice/lifecycle_confirm.html", context)
+
+    def payment_view(self, request, object_id):
+        invoice = self._invoice_or_404(request, object_id)
+        form = PaymentForm(
+            request.POST or None,
+            initial={
+                "amount": to_major(invoice.amount_due, invoice.currency),
+                "method": (invoice.payment_methods or [PaymentMethod.BANK_TRANSFER])[0],
+            },
+        )
+        if request.method == "POST" and form.is_valid():
+            if not self.has_change_permission(request):
+                raise PermissionDenied
+            data = form.cleaned_data
+            try:
+                payment_record(
+                    invoice=invoice,
+                    amount=to_minor(data["amount"], invoice.currency),
+                    method=data["method"],
+                    reference=data["reference"],
+                    paid_at=data["paid_at"],
+                    actor=Actor.for_user(request.user),
+                )
+            except (BillingError, MoneyError) as exc:
+                form.add_error("amount", str(exc))
+            else:
+                self.message_user(request, "Payment recorded.", messages.SUCCESS)
+                return redirect(self._change_url(invoice))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Record a payment on {invoice}",
+            "invoice": invoice,
+            "form": form,
+            "amount_due": invoice.money(invoice.amount_due),
+        }
+        return TemplateResponse(request, "admin/billing/invoice/payment_form.html", context)
+
+    # --- bulk actions -----------------------------------------------------------------------
+    def _apply(self, request, queryset, action: str) -> None:
+        service = LIFECYCLE[action][2]
+        actor = Actor.for_user(request.user)
+        done, refused = [], []
+        for invoice in queryset.select_related("organization", "customer"):
+            try:
+                done.append(str(service(invoice=invoice, actor=actor)))
+            except BillingError as exc:
+                refused.append(" ".join(exc.messages))
+        if done:
+            self.message_user(request, f"{len(done)} invoice(s) updated: {', '.join(done)}.")
+        for reason in refused:
+            self.message_user(request, reason, messages.ERROR)
+
+    def _confirm(self, request, queryset, action: str):
+        if request.POST.get("post") == "yes":
+            self._apply(request, queryset, action)
+            return None
+        label, _target, _service, meaning, _destructive = LIFECYCLE[action]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"{label} {queryset.count()} invoice(s)?",
+            "queryset": queryset.select_related("customer", "organization"),
+            "action_name": request.POST.get("action"),
+            "meaning": meaning,
+            "label": label,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/billing/invoice/bulk_confirm.html", context)
+
+    @admin.action(description="Finalize selected drafts", permissions=["change"])
+    def finalize_selected(self, request, queryset):
+        self._apply(request, queryset, "finalize")
+
+    @admin.action(description="Void selected invoices…", permissions=["change"])
+    def void_selected(self, request, queryset):
+        return self._confirm(request, queryset, "void")
+
+    @admin.action(description="Mark selected invoices uncollectible…", permissions=["change"])
+    def mark_uncollectible_selected(self, request, queryset):
+        return self._confirm(request, queryset, "mark-uncollectible")
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    """Payments are recorded from the invoice page (through the payment service) only."""
+
+    list_display = ("invoice", "amount_display", "method", "reference", "paid_at")
+    list_select_related = ("invoice", "invoice__customer")
+    list_filter = ("method", "paid_at")
+    search_fields = ("invoice__number", "reference")
+
+    @admin.display(description="Amount")
+    def amount_display(self, obj: Payment) -> str:
+        return obj.invoice.money(obj.amount)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(InvoiceEvent)
+class InvoiceEventAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "invoice", "from_status", "to_status", "actor_label", "note")
+    list_select_related = ("invoice",)
+    list_filter = ("to_status",)
+    search_fields = ("invoice__number", "actor_label")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

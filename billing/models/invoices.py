@@ -1,0 +1,202 @@
+import secrets
+import uuid
+from datetime import date
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from billing.models.catalog import Product, Tax, Wallet
+from billing.models.choices import PaymentMethod
+from billing.models.customers import Customer
+from billing.models.organizations import Organization, validate_currency
+from billing.money import format_money
+
+
+def new_payment_token() -> str:
+    """256 random bits, unrelated to the invoice id or number."""
+    return secrets.token_urlsafe(32)
+
+
+class Invoice(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "DRAFT", "Draft"
+        OPEN = "OPEN", "Open"
+        PAID = "PAID", "Paid"
+        VOID = "VOID", "Void"
+        UNCOLLECTIBLE = "UNCOLLECTIBLE", "Uncollectible"
+
+    class Delivery(models.TextChoices):
+        EMAIL = "EMAIL", "E-mail"
+        MANUALLY = "MANUALLY", "Manually"
+        WHATSAPP = "WHATSAPP", "WhatsApp"
+        AUTO = "AUTO", "Customer's preference"
+
+    # Derived view statuses (never stored).
+    PASTDUE = "PASTDUE"
+    PARTIALLYPAID = "PARTIALLYPAID"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="invoices"
+    )
+    sequence = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    number = models.CharField(max_length=60, null=True, blank=True, editable=False)
+    status = models.CharField(
+        max_length=14, choices=Status.choices, default=Status.DRAFT, editable=False
+    )
+
+    name = models.CharField(max_length=200)
+    email = models.EmailField()
+    address = models.TextField(blank=True)
+    phone_number = models.CharField(max_length=40, blank=True)
+    logo = models.URLField(max_length=500, blank=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="invoices")
+    wallet = models.ForeignKey(
+        Wallet, on_delete=models.PROTECT, related_name="invoices", null=True, blank=True
+    )
+    tax = models.ForeignKey(
+        Tax, on_delete=models.PROTECT, related_name="invoices", null=True, blank=True
+    )
+    currency = models.CharField(max_length=4, validators=[validate_currency])
+    due_date = models.DateField()
+    send_date = models.DateField(null=True, blank=True)
+    payment_methods = models.JSONField(default=list)
+    delivery = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.EMAIL)
+    payment_link = models.BooleanField(default=True)
+    partial_payment = models.BooleanField(default=False)
+    reminder_sent = models.BooleanField(default=False, editable=False)
+    payment_token = models.CharField(
+        max_length=64, unique=True, default=new_payment_token, editable=False
+    )
+
+    # Totals in minor units; recomputed while DRAFT, frozen from OPEN on.
+    subtotal = models.BigIntegerField(default=0, editable=False)
+    tax_amount = models.BigIntegerField(default=0, editable=False)
+    total = models.BigIntegerField(default=0, editable=False)
+    amount_paid = models.BigIntegerField(default=0, editable=False)
+    tax_snapshot = models.JSONField(null=True, blank=True, editable=False)
+    tax_breakdown = models.JSONField(default=list, blank=True, editable=False)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finalized_at = models.DateTimeField(null=True, blank=True, editable=False)
+    paid_at = models.DateTimeField(null=True, blank=True, editable=False)
+    voided_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "sequence"],
+                condition=models.Q(sequence__isnull=False),
+                name="invoice_unique_sequence",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "number"],
+                condition=models.Q(number__isnull=False),
+                name="invoice_unique_number",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount_paid__lte=models.F("total")),
+                name="invoice_not_overpaid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "-created_at"], name="invoice_org_created"),
+            models.Index(fields=["status", "due_date"], name="invoice_status_due"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"Draft {str(self.id)[:8]}"
+
+    @property
+    def amount_due(self) -> int:
+        return self.total - self.amount_paid
+
+    def local_today(self) -> date:
+        return timezone.now().astimezone(self.organization.tzinfo).date()
+
+    @property
+    def is_past_due(self) -> bool:
+        return self.status == self.Status.OPEN and self.due_date < self.local_today()
+
+    @property
+    def display_status(self) -> str:
+        """Devdraft's view: PASTDUE beats PARTIALLYPAID; both only for OPEN invoices."""
+        if self.status != self.Status.OPEN:
+            return self.status
+        if self.is_past_due:
+            return self.PASTDUE
+        if self.amount_paid > 0:
+            return self.PARTIALLYPAID
+        return self.status
+
+    def money(self, minor: int, locale: str | None = None, style: str = "code") -> str:
+        return format_money(minor, self.currency, locale or self.customer.locale, style=style)
+
+
+class InvoiceItem(models.Model):
+    """A line. Name and unit price follow the product while DRAFT and are frozen at finalize."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="items")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="invoice_items")
+    position = models.PositiveSmallIntegerField(default=0)
+    quantity = models.DecimalField(
+        max_digits=12, decimal_places=3, validators=[MinValueValidator(0.001)]
+    )
+    name = models.CharField(max_length=200, blank=True, editable=False)
+    unit_price = models.BigIntegerField(default=0, editable=False)
+    amount = models.BigIntegerField(default=0, editable=False)
+    net_amount = models.BigIntegerField(default=0, editable=False)
+    tax_amount = models.BigIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.name or self.product}"
+
+
+class Payment(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    amount = models.BigIntegerField(validators=[MinValueValidator(1)])
+    method = models.CharField(max_length=16, choices=PaymentMethod.choices)
+    reference = models.CharField(max_length=200, blank=True)
+    paid_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["paid_at"]
+
+    def __str__(self) -> str:
+        return f"{self.invoice} {self.amount}"
+
+
+class InvoiceEvent(models.Model):
+    """Audit trail: one row per lifecycle transition or payment, written in the same transaction."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=14, blank=True)
+    to_status = models.CharField(max_length=14)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    actor_label = models.CharField(max_length=100, blank=True, help_text="e.g. api:ck_…, system")
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '∅'} → {self.to_status}"

@@ -1,0 +1,102 @@
+"""Exact money: integer minor units + ISO currency, arithmetic in Decimal, formatting with babel.
+
+Rounding rule (documented in the README): every conversion to minor units rounds half away from
+zero (``ROUND_HALF_UP``); nothing is ever a float.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import format_currency, format_decimal, get_currency_precision, list_currencies
+
+# Tokens that babel does not know but invoices are issued in (the Devdraft contract uses USDC).
+EXTRA_CURRENCY_PRECISION = {"USDC": 2, "USDT": 2}
+KNOWN_CURRENCIES = frozenset(list_currencies()) | frozenset(EXTRA_CURRENCY_PRECISION)
+
+
+class MoneyError(ValueError):
+    """An amount that cannot be represented exactly in its currency."""
+
+
+def is_known_currency(code: str) -> bool:
+    return code in KNOWN_CURRENCIES
+
+
+def exponent(currency: str) -> int:
+    """Number of minor digits: JPY 0, USD 2, KWD 3."""
+    if currency in EXTRA_CURRENCY_PRECISION:
+        return EXTRA_CURRENCY_PRECISION[currency]
+    return get_currency_precision(currency)
+
+
+def quantum(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-exponent(currency))
+
+
+def round_minor(value: Decimal) -> int:
+    """Round a Decimal number of minor units to an integer, half away from zero."""
+    return int(value.to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def to_minor(amount: Decimal | int | str, currency: str) -> int:
+    """Major units (``"49900.50"``) to minor units, refusing anything finer than the currency."""
+    try:
+        value = Decimal(str(amount))
+    except InvalidOperation as exc:
+        raise MoneyError(f"'{amount}' is not a number") from exc
+    if not value.is_finite():
+        raise MoneyError(f"'{amount}' is not a finite number")
+    scaled = value.scaleb(exponent(currency))
+    if scaled != scaled.to_integral_value():
+        raise MoneyError(f"{currency} amounts have at most {exponent(currency)} decimal places")
+    return int(scaled)
+
+
+def to_major(minor: int, currency: str) -> Decimal:
+    """Minor units back to a Decimal in major units with exactly the currency's digits."""
+    return Decimal(minor).scaleb(-exponent(currency)).quantize(quantum(currency))
+
+
+def _babel_locale(locale: str) -> Locale:
+    try:
+        return Locale.parse((locale or "en").replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse("en")
+
+
+def format_money(minor: int, currency: str, locale: str = "en", *, style: str = "code") -> str:
+    """Format an amount for people.
+
+    ``style="code"``: grouped number then the ISO code, minor digits only when non-zero
+    (``49,900 RUB``, ``49,900.50 RUB``). ``style="symbol"``: the locale's own currency format
+    (``49 900,00 ₽`` for ``ru``).
+    """
+    major = to_major(minor, currency)
+    loc = _babel_locale(locale)
+    if style == "symbol":
+        if currency in EXTRA_CURRENCY_PRECISION:
+            return f"{format_decimal(major, locale=loc, decimal_quantization=False)} {currency}"
+        return format_currency(major, currency, locale=loc)
+    digits = exponent(currency) if major != major.to_integral_value() else 0
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return f"{format_decimal(major, format=pattern, locale=loc)} {currency}"
+
+
+def allocate(total: int, weights: list[int]) -> list[int]:
+    """Split ``total`` minor units over ``weights`` proportionally, exactly (largest remainder).
+
+    The parts always sum to ``total``; with no positive weight everything goes to the first part.
+    """
+    if not weights:
+        return []
+    weight_sum = sum(weights)
+    if weight_sum <= 0:
+        return [total] + [0] * (len(weights) - 1)
+    sign = -1 if total < 0 else 1
+    magnitude = abs(total)
+    exact = [Decimal(magnitude) * w / weight_sum for w in weights]
+    parts = [int(x) for x in exact]
+    order = sorted(range(len(weights)), key=lambda i: (exact[i] - parts[i], -i), reverse=True)
+    for i in order[: magnitude - sum(parts)]:
+        parts[i] += 1
+    return [sign * p for p in parts]

@@ -1,0 +1,331 @@
+"""Invoice lifecycle: the only code that creates, prices, numbers and moves invoices.
+
+``_transition`` is the one place that assigns ``Invoice.status``; every move is checked against
+``TRANSITIONS`` and audited in the same transaction.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from billing import taxes
+from billing.errors import IllegalTransition, InvalidInvoice, NotEditable
+from billing.models import Customer, Invoice, InvoiceEvent, InvoiceItem, Product, Tax, Wallet
+from billing.models.catalog import rule_from_snapshot
+from billing.money import round_minor
+from billing.services.actors import Actor
+from billing.services.numbering import allocate_number
+
+Status = Invoice.Status
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.DRAFT: frozenset({Status.OPEN}),
+    Status.OPEN: frozenset({Status.PAID, Status.VOID, Status.UNCOLLECTIBLE}),
+    Status.UNCOLLECTIBLE: frozenset({Status.PAID, Status.VOID}),
+}
+MAX_ITEMS = 100
+DRAFT_FIELDS = frozenset(
+    {
+        "name",
+        "email",
+        "address",
+        "phone_number",
+        "logo",
+        "customer",
+        "wallet",
+        "tax",
+        "currency",
+        "due_date",
+        "send_date",
+        "payment_methods",
+        "delivery",
+        "payment_link",
+        "partial_payment",
+    }
+)
+
+
+@dataclass(frozen=True)
+class ItemInput:
+    product: Product
+    quantity: Decimal
+
+
+def can_transition(invoice: Invoice, to: str) -> bool:
+    return to in TRANSITIONS.get(invoice.status, frozenset())
+
+
+def _ensure_can(invoice: Invoice, to: str) -> None:
+    if not can_transition(invoice, to):
+        raise IllegalTransition(
+            f"Invoice {invoice} is {invoice.get_status_display().lower()} "
+            f"and cannot become {Status(to).label.lower()}."
+        )
+
+
+def _transition(
+    invoice: Invoice, to: str, *, actor: Actor, note: str = "", fields: Sequence[str] = ()
+) -> None:
+    """The only place that assigns ``Invoice.status``."""
+    _ensure_can(invoice, to)
+    from_status, invoice.status = invoice.status, to
+    invoice.save(update_fields=["status", "updated_at", *fields])
+    audit_event(invoice, from_status, to, actor=actor, note=note)
+
+
+def audit_event(
+    invoice: Invoice, from_status: str, to: str, *, actor: Actor, note: str = ""
+) -> None:
+    InvoiceEvent.objects.create(
+        invoice=invoice,
+        from_status=from_status,
+        to_status=to,
+        actor=actor.user,
+        actor_label=actor.label[:100],
+        note=note[:300],
+    )
+
+
+def lock(invoice: Invoice) -> Invoice:
+    """Re-read the invoice under a row lock (on SQLite the IMMEDIATE transaction serializes)."""
+    return (
+        Invoice.objects.select_for_update(of=("self",))
+        .select_related("organization", "customer", "tax")
+        .get(pk=invoice.pk)
+    )
+
+
+def line_amount(unit_price: int, quantity: Decimal) -> int:
+    return round_minor(Decimal(unit_price) * quantity)
+
+
+def compute_totals(
+    lines: Sequence[tuple[int, Decimal]], tax_snapshot: dict | None, currency: str, mode: str
+) -> taxes.Totals:
+    """Totals for (unit price, quantity) lines; refuses an inclusive fixed tax above the total."""
+    amounts = [line_amount(price, qty) for price, qty in lines]
+    totals = taxes.compute(amounts, rule_from_snapshot(tax_snapshot, currency), mode)
+    if any(line.net < 0 for line in totals.lines) or totals.subtotal < 0:
+        raise InvalidInvoice("The included fixed tax is larger than the invoice amount")
+    return totals
+
+
+def _validate_items(organization, currency: str, items: Sequence[ItemInput]) -> None:
+    errors = []
+    if not items:
+        errors.append("items should not be empty")
+    if len(items) > MAX_ITEMS:
+        errors.append(f"items must contain no more than {MAX_ITEMS} elements")
+    for item in items:
+        if item.product.organization_id != organization.pk:
+            errors.append(f"Product with ID '{item.product.pk}' not found")
+        elif item.product.currency != currency:
+            errors.append(
+                f"Product '{item.product.name}' is priced in {item.product.currency}, "
+                f"not in the invoice currency {currency}"
+            )
+        if item.quantity <= 0:
+            errors.append("quantity must be greater than 0")
+    if errors:
+        raise InvalidInvoice(errors)
+
+
+def _validate_refs(invoice: Invoice) -> None:
+    org_id = invoice.organization_id
+    for ref in (invoice.customer, invoice.wallet, invoice.tax):
+        if ref is not None and ref.organization_id != org_id:
+            raise InvalidInvoice(f"{type(ref).__name__} belongs to another organization")
+
+
+def _replace_items(invoice: Invoice, items: Sequence[ItemInput]) -> None:
+    invoice.items.all().delete()
+    InvoiceItem.objects.bulk_create(
+        InvoiceItem(
+            invoice=invoice,
+            product=item.product,
+            position=position,
+            quantity=item.quantity,
+            name=item.product.name,
+            unit_price=item.product.unit_price,
+        )
+        for position, item in enumerate(items)
+    )
+
+
+def _price(invoice: Invoice, *, snapshot: bool) -> list[str]:
+    """Recompute totals from the items; with ``snapshot`` refresh names and prices first."""
+    items = list(invoice.items.select_related("product"))
+    if snapshot:
+        for item in items:
+            item.name, item.unit_price = item.product.name, item.product.unit_price
+        invoice.tax_snapshot = invoice.tax.snapshot() if invoice.tax else None
+    elif invoice.status == Status.DRAFT:
+        invoice.tax_snapshot = invoice.tax.snapshot() if invoice.tax else None
+    totals = compute_totals(
+        [(i.unit_price, i.quantity) for i in items],
+        invoice.tax_snapshot,
+        invoice.currency,
+        invoice.organization.tax_rounding,
+    )
+    for item, line in zip(items, totals.lines, strict=True):
+        item.amount, item.net_amount, item.tax_amount = line.amount, line.net, line.tax
+    InvoiceItem.objects.bulk_update(
+        items, ["name", "unit_price", "amount", "net_amount", "tax_amount"]
+    )
+    invoice.subtotal, invoice.tax_amount, invoice.total = totals.subtotal, totals.tax, totals.total
+    invoice.tax_breakdown = totals.breakdown
+    return ["subtotal", "tax_amount", "total", "tax_breakdown", "tax_snapshot"]
+
+
+@transaction.atomic
+def invoice_create(
+    *,
+    organization,
+    customer: Customer,
+    items: Sequence[ItemInput],
+    due_date: date,
+    actor: Actor,
+    status: str = Status.DRAFT,
+    currency: str = "",
+    wallet: Wallet | None = None,
+    tax: Tax | None = None,
+    **fields,
+) -> Invoice:
+    """Create a draft (and finalize it in the same transaction when ``status`` is OPEN)."""
+    if status not in (Status.DRAFT, Status.OPEN):
+        raise InvalidInvoice("status must be one of the following values: DRAFT, OPEN")
+    unknown = set(fields) - DRAFT_FIELDS
+    if unknown:
+        raise InvalidInvoice(f"Unknown invoice fields: {', '.join(sorted(unknown))}")
+    currency = currency or organization.default_currency
+    _validate_items(organization, currency, items)
+    fields.setdefault("name", "Invoice")
+    fields.setdefault("email", customer.email)
+    invoice = Invoice(
+        organization=organization,
+        customer=customer,
+        wallet=wallet,
+        tax=tax,
+        currency=currency,
+        due_date=due_date,
+        created_by=actor.user,
+        **fields,
+    )
+    _validate_refs(invoice)
+    invoice.save()
+    _replace_items(invoice, items)
+    _price(invoice, snapshot=False)
+    invoice.save(update_fields=["subtotal", "tax_amount", "total", "tax_breakdown", "tax_snapshot"])
+    audit_event(invoice, "", Status.DRAFT, actor=actor, note="created")
+    if status == Status.OPEN:
+        invoice = invoice_finalize(invoice=invoice, actor=actor)
+    return invoice
+
+
+@transaction.atomic
+def invoice_update_draft(
+    *, invoice: Invoice, actor: Actor, items: Sequence[ItemInput] | None = None, **fields
+) -> Invoice:
+    """Change a draft's fields and/or replace its items, then re-price it."""
+    invoice = lock(invoice)
+    if invoice.status != Status.DRAFT:
+        raise NotEditable(
+            f"Only draft invoices can be changed; invoice {invoice} is {invoice.status}"
+        )
+    unknown = set(fields) - DRAFT_FIELDS
+    if unknown:
+        raise InvalidInvoice(f"Unknown invoice fields: {', '.join(sorted(unknown))}")
+    for name, value in fields.items():
+        setattr(invoice, name, value)
+    _validate_refs(invoice)
+    if items is not None:
+        _validate_items(invoice.organization, invoice.currency, items)
+        _replace_items(invoice, items)
+    invoice.save()
+    return invoice_reprice_draft(invoice=invoice)
+
+
+@transaction.atomic
+def invoice_reprice_draft(*, invoice: Invoice) -> Invoice:
+    """Recompute a draft's totals after its items changed (the admin calls this after inlines)."""
+    invoice = lock(invoice)
+    if invoice.status != Status.DRAFT:
+        raise NotEditable(f"Totals of invoice {invoice} are frozen")
+    invoice.save(update_fields=[*_price(invoice, snapshot=False), "updated_at"])
+    return invoice
+
+
+@transaction.atomic
+def invoice_delete_draft(*, invoice: Invoice, actor: Actor) -> None:
+    invoice = lock(invoice)
+    if invoice.status != Status.DRAFT:
+        raise NotEditable(
+            f"Only draft invoices can be deleted; invoice {invoice} is {invoice.status}"
+        )
+    invoice.delete()
+
+
+@transaction.atomic
+def invoice_finalize(*, invoice: Invoice, actor: Actor, now: datetime | None = None) -> Invoice:
+    """DRAFT → OPEN: freeze names, prices and tax, price, then take the next gapless number."""
+    invoice = lock(invoice)
+    _ensure_can(invoice, Status.OPEN)
+    if not invoice.items.exists():
+        raise InvalidInvoice("items should not be empty")
+    _validate_items(
+        invoice.organization,
+        invoice.currency,
+        [ItemInput(i.product, i.quantity) for i in invoice.items.select_related("product")],
+    )
+    priced = _price(invoice, snapshot=True)
+    now = now or timezone.now()
+    invoice.sequence, invoice.number = allocate_number(invoice.organization, now)
+    invoice.finalized_at = now
+    _transition(
+        invoice,
+        Status.OPEN,
+        actor=actor,
+        note=f"number {invoice.number}",
+        fields=[*priced, "sequence", "number", "finalized_at"],
+    )
+    return invoice
+
+
+@transaction.atomic
+def invoice_void(*, invoice: Invoice, actor: Actor, note: str = "") -> Invoice:
+    invoice = lock(invoice)
+    invoice.voided_at = timezone.now()
+    _transition(invoice, Status.VOID, actor=actor, note=note, fields=["voided_at"])
+    return invoice
+
+
+@transaction.atomic
+def invoice_mark_uncollectible(*, invoice: Invoice, actor: Actor, note: str = "") -> Invoice:
+    invoice = lock(invoice)
+    _transition(invoice, Status.UNCOLLECTIBLE, actor=actor, note=note)
+    return invoice
+
+
+def mark_paid(invoice: Invoice, *, actor: Actor, paid_at: datetime, note: str) -> None:
+    """Used by the payment service once the amount due reaches zero."""
+    invoice.paid_at = paid_at
+    _transition(invoice, Status.PAID, actor=actor, note=note, fields=["paid_at", "amount_paid"])
+
+
+@transaction.atomic
+def invoice_save_draft(*, invoice: Invoice, actor: Actor) -> Invoice:
+    """Save a draft edited field by field (the admin form); items are re-priced afterwards."""
+    created = invoice._state.adding
+    if not created and not Invoice.objects.filter(pk=invoice.pk, status=Status.DRAFT).exists():
+        raise NotEditable(f"Only draft invoices can be changed; invoice {invoice} is not a draft")
+    _validate_refs(invoice)
+    if created:
+        invoice.created_by = actor.user
+    invoice.save()
+    if created:
+        audit_event(invoice, "", Status.DRAFT, actor=actor, note="created")
+    return invoice

@@ -1,0 +1,37 @@
+import os
+
+import pytest
+from django.conf import settings
+
+from tests.factories import OrganizationFactory
+
+
+def pytest_report_header(config):
+    return f"database: {settings.DATABASES['default']['ENGINE']}"
+
+
+@pytest.fixture
+def org(db):
+    return OrganizationFactory(name="Acme", slug="acme", time_zone="Europe/Berlin")
+
+
+@pytest.fixture
+def admin_user(db, django_user_model):
+    return django_user_model.objects.create_superuser("boss", "boss@example.com", "pw-boss-123")
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+def is_postgres() -> bool:
+    return settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir():
+    path = os.path.join(settings.BASE_DIR, "test-artifacts")
+    os.makedirs(path, exist_ok=True)
+    return path
