@@ -1,0 +1,3 @@
+from notifications.models.messages import Message, MessageEvent
+
+__all__ = ["Message", "MessageEvent"]

@@ -1,0 +1,98 @@
+import uuid
+
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from notifications import status as st
+
+
+class Message(models.Model):
+    """One attempt to tell one recipient one thing on one channel: the truth of the delivery log.
+
+    ``status`` is assigned only by ``notifications.status.transition``. What the message is about
+    is a generic reference (``subject``): notifications knows nothing of invoices.
+    """
+
+    class Channel(models.TextChoices):
+        WHATSAPP = "whatsapp", "WhatsApp"
+        EMAIL = "email", "E-mail"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant_id = models.UUIDField(db_index=True, help_text="The organization the message is for.")
+    subject_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, null=True, blank=True, editable=False
+    )
+    subject_id = models.CharField(max_length=64, blank=True, editable=False)
+    subject = GenericForeignKey("subject_type", "subject_id")
+    purpose = models.CharField(max_length=40, help_text="invoice_issued, reminder, receipt, test…")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    recipient = models.CharField(max_length=320, help_text="E.164 phone or e-mail address.")
+    payload = models.JSONField(default=dict, help_text="The rendered message as it is sent.")
+    provider = models.CharField(max_length=30, blank=True)
+    provider_message_id = models.CharField(max_length=128, null=True, blank=True)
+
+    status = models.CharField(
+        max_length=12, choices=st.STATUS_CHOICES, default=st.QUEUED, editable=False
+    )
+    rank = models.SmallIntegerField(default=0, editable=False)
+    is_active = models.BooleanField(
+        default=True, help_text="False once superseded by an audited resend."
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_error_code = models.CharField(max_length=60, blank=True)
+    last_error_message = models.TextField(blank=True)
+    created_by = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # A double click, a job run twice or a re-delivered task cannot send twice.
+            models.UniqueConstraint(
+                fields=["subject_type", "subject_id", "purpose", "channel"],
+                condition=models.Q(is_active=True) & ~models.Q(subject_id=""),
+                name="message_one_active_per_subject",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["provider", "provider_message_id"], name="message_provider_id"),
+            models.Index(fields=["status", "next_attempt_at"], name="message_status_due"),
+            models.Index(fields=["subject_type", "subject_id"], name="message_subject"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.purpose} → {self.status}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in st.FINAL
+
+
+class MessageEvent(models.Model):
+    """Every send result, webhook element, poll answer and system decision, raw data kept."""
+
+    class Source(models.TextChoices):
+        SEND = "send", "Send"
+        WEBHOOK = "webhook", "Webhook"
+        POLL = "poll", "Poll"
+        SYSTEM = "system", "System"
+        TRACKING = "tracking", "Tracking"
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="events")
+    status = models.CharField(max_length=12, choices=st.STATUS_CHOICES)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    applied = models.BooleanField(help_text="Whether the event changed the message's status.")
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["received_at", "id"]
+        indexes = [models.Index(fields=["message", "received_at"], name="event_message_time")]
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.status}"
