@@ -16,7 +16,7 @@ class ProductForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk:
+        if not self.instance._state.adding:
             self.fields["price"].initial = to_major(
                 self.instance.unit_price, self.instance.currency
             )

@@ -233,13 +233,19 @@ class InvoiceAdmin(admin.ModelAdmin):
         main = (None, {"fields": InvoiceForm.Meta.fields})
         if obj is None:
             return (main,)
+        if obj.status != Status.DRAFT:
+            fields = tuple(
+                "payment_methods_display" if f == "payment_methods" else f
+                for f in InvoiceForm.Meta.fields
+            )
+            main = (None, {"fields": fields})
         return (("Summary", {"fields": self.SUMMARY}), main)
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return ()
         if obj.status != Status.DRAFT:
-            return (*self.SUMMARY, *InvoiceForm.Meta.fields)
+            return (*self.SUMMARY, *InvoiceForm.Meta.fields, "payment_methods_display")
         return self.SUMMARY
 
     def get_actions(self, request):
@@ -264,6 +270,10 @@ class InvoiceAdmin(admin.ModelAdmin):
             obj.display_status.lower(),
             obj.display_status,
         )
+
+    @admin.display(description="Payment methods")
+    def payment_methods_display(self, obj: Invoice) -> str:
+        return ", ".join(PaymentMethod(m).label for m in obj.payment_methods)
 
     @admin.display(description="Subtotal")
     def subtotal_display(self, obj: Invoice) -> str:
@@ -296,6 +306,11 @@ class InvoiceAdmin(admin.ModelAdmin):
                 invoice_reprice_draft(invoice=form.instance)
             except BillingError as exc:
                 self.message_user(request, exc.messages[0], messages.ERROR)
+
+    def get_deleted_objects(self, objs, request):
+        # A draft goes with its items and its audit rows; no separate permission on those.
+        deleted, counts, _perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), protected
 
     def delete_model(self, request, obj):
         invoice_delete_draft(invoice=obj, actor=Actor.for_user(request.user))

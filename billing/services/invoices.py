@@ -156,15 +156,12 @@ def _replace_items(invoice: Invoice, items: Sequence[ItemInput]) -> None:
     )
 
 
-def _price(invoice: Invoice, *, snapshot: bool) -> list[str]:
-    """Recompute totals from the items; with ``snapshot`` refresh names and prices first."""
+def _price(invoice: Invoice) -> list[str]:
+    """Re-price a draft: names, unit prices and the tax follow the catalogue until finalize."""
     items = list(invoice.items.select_related("product"))
-    if snapshot:
-        for item in items:
-            item.name, item.unit_price = item.product.name, item.product.unit_price
-        invoice.tax_snapshot = invoice.tax.snapshot() if invoice.tax else None
-    elif invoice.status == Status.DRAFT:
-        invoice.tax_snapshot = invoice.tax.snapshot() if invoice.tax else None
+    for item in items:
+        item.name, item.unit_price = item.product.name, item.product.unit_price
+    invoice.tax_snapshot = invoice.tax.snapshot() if invoice.tax else None
     totals = compute_totals(
         [(i.unit_price, i.quantity) for i in items],
         invoice.tax_snapshot,
@@ -218,7 +215,7 @@ def invoice_create(
     _validate_refs(invoice)
     invoice.save()
     _replace_items(invoice, items)
-    _price(invoice, snapshot=False)
+    _price(invoice)
     invoice.save(update_fields=["subtotal", "tax_amount", "total", "tax_breakdown", "tax_snapshot"])
     audit_event(invoice, "", Status.DRAFT, actor=actor, note="created")
     if status == Status.OPEN:
@@ -255,7 +252,7 @@ def invoice_reprice_draft(*, invoice: Invoice) -> Invoice:
     invoice = lock(invoice)
     if invoice.status != Status.DRAFT:
         raise NotEditable(f"Totals of invoice {invoice} are frozen")
-    invoice.save(update_fields=[*_price(invoice, snapshot=False), "updated_at"])
+    invoice.save(update_fields=[*_price(invoice), "updated_at"])
     return invoice
 
 
@@ -281,7 +278,7 @@ def invoice_finalize(*, invoice: Invoice, actor: Actor, now: datetime | None = N
         invoice.currency,
         [ItemInput(i.product, i.quantity) for i in invoice.items.select_related("product")],
     )
-    priced = _price(invoice, snapshot=True)
+    priced = _price(invoice)
     now = now or timezone.now()
     invoice.sequence, invoice.number = allocate_number(invoice.organization, now)
     invoice.finalized_at = now
