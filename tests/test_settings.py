@@ -1,0 +1,81 @@
+"""Settings read from the environment, checked in fresh interpreters."""
+
+import json
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "k7#Qz9!vR2@pL5$wX8^nB3&mT6*yH1(dF4)gJ0-sA_cE+uI=oP[lK]jM{hN}bV",
+    "ALLOWED_HOSTS": "billing.example.com",
+    "SITE_URL": "https://billing.example.com",
+}
+PROBE = (
+    "import json, django; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps({'engine': s.DATABASES['default']['ENGINE'], "
+    "'conn_max_age': s.DATABASES['default'].get('CONN_MAX_AGE', 0), "
+    "'options': s.DATABASES['default'].get('OPTIONS', {}), "
+    "'cache': s.CACHES['default']['BACKEND'], 'q': sorted(s.Q_CLUSTER), "
+    "'email': s.EMAIL_BACKEND, 'debug': s.DEBUG, 'rate': s.API_RATE_LIMIT}))"
+)
+CLEAN = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DEBUG")}
+
+
+def run(args, env) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=settings.BASE_DIR,
+        env={**CLEAN, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def probe(**env) -> dict:
+    result = run(["-c", PROBE], env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_defaults_run_locally_on_sqlite_wal_with_the_orm_broker():
+    conf = probe()
+    assert conf["engine"] == "django.db.backends.sqlite3"
+    assert conf["options"] == {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    assert conf["cache"] == "django.core.cache.backends.db.DatabaseCache"
+    assert "orm" in conf["q"] and "redis" not in conf["q"]
+    assert conf["email"] == "django.core.mail.backends.filebased.EmailBackend"
+    assert (conf["debug"], conf["rate"]) == (True, "100/min")
+
+
+def test_database_redis_email_urls_switch_backends():
+    conf = probe(
+        DATABASE_URL="postgres://u:p@127.0.0.1:5432/db",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+        EMAIL_URL="smtp+tls://user:pw@mail.example.com:587",
+        API_RATE_LIMIT="5/min",
+    )
+    assert (conf["engine"], conf["conn_max_age"]) == ("django.db.backends.postgresql", 60)
+    assert conf["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert "redis" in conf["q"] and "orm" not in conf["q"]
+    assert conf["email"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert conf["rate"] == "5/min"
+
+
+def test_production_settings_pass_the_deploy_check():
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_refuses_a_missing_secret_key():
+    result = run(["manage.py", "check"], {**PRODUCTION, "SECRET_KEY": ""})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off." in result.stderr
