@@ -163,18 +163,6 @@ ONEMSG_WEBHOOK_TOKEN = env.str("ONEMSG_WEBHOOK_TOKEN", default="") or _local_sec
 ONEMSG_TEMPLATE_NAME = env.str("ONEMSG_TEMPLATE_NAME", default="invoice_issued")
 ONEMSG_TEMPLATE_NAMESPACE = env.str("ONEMSG_TEMPLATE_NAMESPACE", default="sandbox_namespace")
 ONEMSG_TEMPLATE_LANGUAGE = env.str("ONEMSG_TEMPLATE_LANGUAGE", default="en")
-# The webhook token being rotated out: accepted as well until 1MSG is re-pointed.
-ONEMSG_PREVIOUS_WEBHOOK_TOKEN = env.str("ONEMSG_PREVIOUS_WEBHOOK_TOKEN", default="")
-
-# --- Notifications: channel backends (name → import string) and the consent policy ----------
-NOTIFICATIONS_CHANNELS = {
-    "whatsapp": "notifications.channels.whatsapp.WhatsAppBackend",
-    "email": "notifications.channels.email.EmailBackend",
-}
-# E-mail attachments are produced at send time by the app that owns them (kind → import string).
-NOTIFICATIONS_EMAIL_ATTACHMENTS = {"invoice_pdf": "billing.pdf.invoice_attachment"}
-# Asked before a message is created and again right before the provider call: "" or a refusal.
-NOTIFICATIONS_RECIPIENT_POLICY = "billing.services.delivery.recipient_refusal"
 
 # --- API --------------------------------------------------------------------------------------
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="100/min")
@@ -184,7 +172,6 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": None,
-    "EXCEPTION_HANDLER": "billing.api.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Duebell API",
@@ -241,11 +228,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    # Webhook URLs carry a secret path token: redact it wherever Django logs a request path.
-    "filters": {"redact_tokens": {"()": "notifications.logs.RedactWebhookTokens"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["redact_tokens"]},
-    },
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
