@@ -35,6 +35,8 @@ def processes() -> dict[str, list[str]]:
 
 def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # Links in e-mails and webhook registrations must point where this runner really listens.
+    os.environ.setdefault("SITE_URL", f"http://127.0.0.1:{WEB_PORT}")
     import django
 
     django.setup()
