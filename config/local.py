@@ -6,9 +6,11 @@ Ctrl-C stops them all, and if one dies the others are stopped too.
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+from urllib.parse import urlsplit
 
 from django.conf import settings
 
@@ -28,9 +30,33 @@ def processes() -> dict[str, list[str]]:
             "3",
             "--access-logfile",
             "-",
+            "--logger-class",
+            "notifications.logs.RedactingGunicornLogger",
         ],
         "queue": [python, "manage.py", "qcluster"],
+        **sandbox_process(python),
     }
+
+
+def sandbox_process(python: str) -> dict[str, list[str]]:
+    """The local 1MSG sandbox, when ONEMSG_BASE_URL points at this machine (the default)."""
+    if urlsplit(settings.ONEMSG_BASE_URL).hostname not in ("127.0.0.1", "localhost"):
+        return {}
+    return {"sandbox": [python, "manage.py", "onemsg_sandbox"]}
+
+
+def register_webhook() -> None:
+    """Point the sandbox's acks at this runner once it listens (bounded wait, never fatal)."""
+    address = urlsplit(settings.ONEMSG_BASE_URL)
+    for _ in range(150):  # up to ~30 s: the sandbox starts Django first
+        try:
+            socket.create_connection((address.hostname, address.port or 80), 0.2).close()
+        except OSError:
+            time.sleep(0.2)
+            continue
+        subprocess.run([sys.executable, "manage.py", "onemsg_register_webhook"], check=False)
+        return
+    print("  1MSG sandbox did not start: webhook not registered", flush=True)
 
 
 def main() -> int:
@@ -41,6 +67,8 @@ def main() -> int:
 
     django.setup()
     running = {name: subprocess.Popen(cmd) for name, cmd in processes().items()}  # noqa: S603
+    if "sandbox" in running:
+        register_webhook()
     print(f"\n  Duebell admin: {settings.SITE_URL}/admin/   (demo login: admin / duebell-demo)")
     print(f"  API docs:      {settings.SITE_URL}/api/v0/docs/\n", flush=True)
 

@@ -121,6 +121,8 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "duebell_cache",
+            # Rate-limit windows live here: culling at Django's default 300 would reset them.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     }
 
@@ -132,6 +134,9 @@ Q_CLUSTER = {
     "max_attempts": 1,
     "catch_up": False,
     "ack_failures": True,
+    # Successful results are not stored: rows like Message are the truth and the queue is only a
+    # wake-up; storing (and counting) every success halved send throughput. Failures are kept.
+    "save_limit": -1,
     "poll": 0.2,
     "label": "Queue",
 }
@@ -163,6 +168,18 @@ ONEMSG_WEBHOOK_TOKEN = env.str("ONEMSG_WEBHOOK_TOKEN", default="") or _local_sec
 ONEMSG_TEMPLATE_NAME = env.str("ONEMSG_TEMPLATE_NAME", default="invoice_issued")
 ONEMSG_TEMPLATE_NAMESPACE = env.str("ONEMSG_TEMPLATE_NAMESPACE", default="sandbox_namespace")
 ONEMSG_TEMPLATE_LANGUAGE = env.str("ONEMSG_TEMPLATE_LANGUAGE", default="en")
+# The webhook token being rotated out: accepted as well until 1MSG is re-pointed.
+ONEMSG_PREVIOUS_WEBHOOK_TOKEN = env.str("ONEMSG_PREVIOUS_WEBHOOK_TOKEN", default="")
+
+# --- Notifications: channel backends (name → import string) and the consent policy ----------
+NOTIFICATIONS_CHANNELS = {
+    "whatsapp": "notifications.channels.whatsapp.WhatsAppBackend",
+    "email": "notifications.channels.email.EmailBackend",
+}
+# E-mail attachments are produced at send time by the app that owns them (kind → import string).
+NOTIFICATIONS_EMAIL_ATTACHMENTS = {"invoice_pdf": "billing.pdf.invoice_attachment"}
+# Asked before a message is created and again right before the provider call: "" or a refusal.
+NOTIFICATIONS_RECIPIENT_POLICY = "billing.services.whatsapp.recipient_refusal"
 
 # --- API --------------------------------------------------------------------------------------
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="100/min")
@@ -172,6 +189,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": None,
+    "EXCEPTION_HANDLER": "billing.api.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Duebell API",
@@ -181,6 +199,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One component name per choice set the API shares between fields.
+    "ENUM_NAME_OVERRIDES": {
+        "PaymentMethodEnum": "billing.api.serializers.invoices.PAYMENT_METHODS",
+        "InvoiceStatusEnum": "billing.api.serializers.invoices.LIST_STATUSES",
+        "InvoiceCreateStatusEnum": "billing.api.serializers.invoices.CREATE_STATUSES",
+        "CustomerStatusEnum": "billing.models.customers.Customer.Status",
+        "ChannelEnum": "billing.models.choices.Channel.values",
+    },
 }
 
 # --- Localisation, static files ---------------------------------------------------------------
@@ -228,7 +254,16 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Webhook URLs carry a secret path token: redact it wherever Django logs a request path.
+    "filters": {"redact_tokens": {"()": "notifications.logs.RedactWebhookTokens"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_tokens"]},
+    },
     "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint narrates every PDF at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

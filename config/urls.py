@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 admin.site.site_header = "Duebell"
@@ -9,4 +9,8 @@ admin.site.index_title = "Billing and delivery"
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
+    path("api/v0/", include("billing.api.urls")),
+    path("hooks/", include("notifications.urls")),
+    path("pay/", include("billing.pay_urls")),
+    path("t/", include("notifications.email_tracking_urls")),
 ]

@@ -8,3 +8,9 @@ in step with their deliveries; notifications never imports billing.
 from django.dispatch import Signal
 
 message_status_changed = Signal()
+
+# Sent when a recipient asks to stop (an inbound "STOP" or one of the organization's opt-out
+# words), with ``channel``, ``recipient`` (E.164), ``tenant_id`` (None for the shared default
+# channel: the opt-out then applies in every organization) and ``occurred_at``. Billing records
+# it on the customer; notifications keeps no consent state of its own.
+recipient_opted_out = Signal()

@@ -42,6 +42,9 @@ class Message(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     lease_until = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_attempt_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the last provider call was claimed."
+    )
     last_error_code = models.CharField(max_length=60, blank=True)
     last_error_message = models.TextField(blank=True)
     created_by = models.CharField(max_length=100, blank=True)
@@ -56,6 +59,14 @@ class Message(models.Model):
                 fields=["subject_type", "subject_id", "purpose", "channel"],
                 condition=models.Q(is_active=True) & ~models.Q(subject_id=""),
                 name="message_one_active_per_subject",
+            ),
+            # 1MSG has no idempotency: while an outcome is open, nothing else goes to that phone
+            # (a second claim fails on this index and waits), so an orphan ack has one owner.
+            models.UniqueConstraint(
+                fields=["channel", "recipient"],
+                condition=models.Q(is_active=True, status__in=["sending", "unknown"])
+                & models.Q(channel="whatsapp"),
+                name="message_one_in_flight_per_phone",
             ),
         ]
         indexes = [

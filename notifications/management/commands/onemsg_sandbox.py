@@ -1,0 +1,43 @@
+import time
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from notifications.sandbox import SCRIPT, Sandbox, SandboxConfig
+
+
+class Command(BaseCommand):
+    help = "Run the local 1MSG sandbox on 127.0.0.1 (the port of ONEMSG_BASE_URL by default)."
+
+    def add_arguments(self, parser):
+        default_port = urlsplit(settings.ONEMSG_BASE_URL).port or 8765
+        parser.add_argument("--port", type=int, default=default_port)
+        parser.add_argument("--latency", type=float, default=0.0, help="Seconds per sendTemplate.")
+        parser.add_argument("--ack-delay", type=float, default=0.3, help="Seconds between acks.")
+        parser.add_argument("--hang", type=float, default=30.0, help="Read-timeout phones wait.")
+        parser.add_argument("--seconds", type=float, default=0, help="Stop after (0: never).")
+
+    def handle(self, *args, **options):
+        config = SandboxConfig(
+            channel_id=settings.ONEMSG_CHANNEL_ID,
+            token=settings.ONEMSG_TOKEN,
+            latency=options["latency"],
+            ack_delay=options["ack_delay"],
+            hang=options["hang"],
+        )
+        for template in config.templates:
+            template["namespace"] = settings.ONEMSG_TEMPLATE_NAMESPACE
+        sandbox = Sandbox(config).start(port=options["port"])
+        self.stdout.write(f"1MSG sandbox on {sandbox.url}/{config.channel_id}/ (Bearer token set)")
+        for digits, behaviour in SCRIPT.items():
+            self.stdout.write(f"  phone ending {digits}: {behaviour}")
+        self.stdout.flush()
+        deadline = time.monotonic() + options["seconds"] if options["seconds"] else None
+        try:
+            while deadline is None or time.monotonic() < deadline:
+                time.sleep(0.2)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            sandbox.stop()

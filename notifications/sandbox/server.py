@@ -1,0 +1,331 @@
+"""The 1MSG sandbox: ``sendTemplate``, ``webhook`` (GET/POST), ``hookInfo``, ``templates``.
+
+Accepted messages get their acks pushed to the registered webhook URLs after short delays
+(sent → delivered → read), unless the phone's last two digits script something else (SCRIPT).
+``GET /_sandbox/sends`` lists every sendTemplate call, for tests.
+"""
+
+import heapq
+import itertools
+import json
+import logging
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+
+logger = logging.getLogger(__name__)
+
+INVOICE_BODY = "Hello, {{1}}! Invoice #{{2}} has been issued for {{3}}. Payment due: {{4}}."
+EXPERIMENT = "User's number is part of an experiment"
+
+# Last two digits of the phone → behaviour (documented in the README).
+SCRIPT = {
+    "01": "accepted, then a failed ack: " + EXPERIMENT,
+    "02": "accepted, sent, never delivered",
+    "03": "accepted, every ack pushed twice",
+    "04": "accepted, acks out of order: read, delivered, sent",
+    "05": "429 with Retry-After: 1 on the first try, then accepted",
+    "06": "HTTP 500, although the message was sent (acks follow)",
+    "07": "read timeout: answers only after --hang seconds (acks follow)",
+    "08": "sent:false with a jobId; acks follow under a new id",
+    "09": "sent:false: (#131026) Message undeliverable",
+}
+DEFAULT_FLOW = ("sent", "delivered", "read")
+
+
+def default_templates() -> list[dict[str, Any]]:
+    return [
+        {
+            "name": "invoice_issued",
+            "namespace": "sandbox_namespace",
+            "language": "en",
+            "status": "approved",
+            "body": INVOICE_BODY,
+            "params": 4,
+            "buttons": [{"type": "url", "text": "Pay invoice"}],
+        }
+    ]
+
+
+@dataclass
+class SandboxConfig:
+    channel_id: str = "sandbox"
+    token: str = "sandbox-token"  # noqa: S105 - the sandbox's published demo token
+    latency: float = 0.0  # fixed delay before every sendTemplate answer
+    ack_delay: float = 0.3  # between pushed acks
+    hang: float = 30.0  # how long a "read timeout" phone keeps the caller waiting
+    templates: list[dict[str, Any]] = field(default_factory=default_templates)
+
+
+class Sandbox:
+    """Start with ``start()`` (port 0 = any free port), stop with ``stop()``."""
+
+    def __init__(self, config: SandboxConfig | None = None) -> None:
+        self.config = config or SandboxConfig()
+        self.lock = threading.Lock()
+        self.webhook_urls: list[str] = []
+        self.sends: list[dict[str, Any]] = []
+        self.hooks: dict[str, list[dict[str, Any]]] = {}
+        self.tries: dict[str, int] = {}
+        self._pushes: list[tuple[float, int, dict]] = []
+        self._seq = itertools.count()
+        self._wake = threading.Condition(self.lock)
+        self._stopping = False
+        self.server: ThreadingHTTPServer | None = None
+
+    # --- lifecycle ----------------------------------------------------------------------------
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> "Sandbox":
+        handler = type("Handler", (SandboxHandler,), {"sandbox": self})
+        self.server = ThreadingHTTPServer((host, port), handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True, name="sandbox-http").start()
+        threading.Thread(target=self._push_loop, daemon=True, name="sandbox-acks").start()
+        return self
+
+    def stop(self) -> None:
+        with self.lock:
+            self._stopping = True
+            self._wake.notify_all()
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    # --- sendTemplate ---------------------------------------------------------------------------
+    def send_template(self, body: Any) -> tuple[int, dict, dict]:
+        """(status, answer, headers) for one sendTemplate call; records it."""
+        if self.config.latency:
+            time.sleep(self.config.latency)
+        problem = self._invalid(body)
+        if problem is not None:
+            return problem
+        phone = body["phone"]
+        script = phone[-2:]
+        with self.lock:
+            self.tries[phone] = self.tries.get(phone, 0) + 1
+            first_try = self.tries[phone] == 1
+        if script == "05" and first_try:
+            return self._record(body, 429, {"message": "Too many requests"}, {"Retry-After": "1"})
+        if script == "09":
+            return self._record(
+                body, 200, {"sent": False, "message": "(#131026) Message undeliverable"}
+            )
+        message_id = "wamid.SBX" + secrets.token_hex(12)
+        if script == "08":
+            self._schedule_acks(phone, "wamid.SBX" + secrets.token_hex(12))
+            return self._record(body, 200, {"sent": False, "jobId": secrets.token_hex(8)})
+        self._schedule_acks(phone, message_id)
+        if script == "06":
+            return self._record(body, 500, {"error": "Internal Server Error"})
+        answer = {"sent": True, "id": message_id, "message": "ok", "description": "Message queued"}
+        if script == "07":
+            self._record(body, 200, answer)
+            time.sleep(self.config.hang)
+            return 200, answer, {}
+        return self._record(body, 200, answer)
+
+    def _invalid(self, body: Any) -> tuple[int, dict, dict] | None:
+        if not isinstance(body, dict):
+            return 400, {"message": "Request body must be a JSON object"}, {}
+        language = body.get("language")
+        if not body.get("template") or not body.get("namespace") or not isinstance(language, dict):
+            return 400, {"message": "template is not defined"}, {}
+        phone = str(body.get("phone") or "")
+        if not phone.isdigit() or not 8 <= len(phone) <= 15:
+            return 400, {"message": "phone must be digits with the country code, without +"}, {}
+        if language.get("policy") != "deterministic" or not language.get("code"):
+            return 400, {"message": "language must be {policy: deterministic, code}"}, {}
+        template = self._template(body["template"], body["namespace"], language["code"])
+        if template is None:
+            text = "(#132001) Template name does not exist in the translation"
+            return 200, {"sent": False, "message": text}, {}
+        if _param_count(body.get("params")) != template["params"]:
+            text = "(#132000) Number of parameters does not match the expected number of params"
+            return 200, {"sent": False, "message": text}, {}
+        return None
+
+    def _template(self, name: str, namespace: str, language: str) -> dict | None:
+        return next(
+            (
+                t
+                for t in self.config.templates
+                if (t["name"], t["namespace"], t["language"]) == (name, namespace, language)
+            ),
+            None,
+        )
+
+    def _record(self, body, status: int, answer: dict, headers: dict | None = None):
+        with self.lock:
+            self.sends.append({"body": body, "status": status, "answer": answer, "at": time.time()})
+        return status, answer, headers or {}
+
+    # --- acks -----------------------------------------------------------------------------------
+    def _schedule_acks(self, phone: str, message_id: str) -> None:
+        script = phone[-2:]
+        flow = {
+            "01": ("failed",),
+            "02": ("sent",),
+            "03": ("sent", "sent", "delivered", "delivered", "read", "read"),
+            "04": ("read", "delivered", "sent"),
+        }.get(script, DEFAULT_FLOW)
+        now = time.time()
+        with self.lock:
+            for step, status in enumerate(flow, 1):
+                ack = {
+                    "id": message_id,
+                    "status": status,
+                    "phone": phone,
+                    "chatId": f"{phone}@c.us",
+                }
+                if status == "failed":
+                    ack["error"] = EXPERIMENT
+                due = now + step * self.config.ack_delay
+                heapq.heappush(self._pushes, (due, next(self._seq), ack))
+            self._wake.notify_all()
+
+    def _next_push(self) -> dict | None:
+        with self.lock:
+            while not self._stopping:
+                if self._pushes and self._pushes[0][0] <= time.time():
+                    return heapq.heappop(self._pushes)[2]
+                timeout = self._pushes[0][0] - time.time() if self._pushes else 1.0
+                self._wake.wait(timeout=max(0.01, min(timeout, 1.0)))
+        return None
+
+    def _push_loop(self) -> None:
+        session = requests.Session()
+        while (ack := self._next_push()) is not None:
+            with self.lock:
+                self.hooks.setdefault(ack["id"], []).append(_hook_info(ack))
+                urls = list(self.webhook_urls)
+            body = {"instanceId": self.config.channel_id, "ack": [ack]}
+            for url in urls:
+                try:
+                    session.post(url, json=body, timeout=5)
+                except requests.RequestException as exc:
+                    logger.warning("sandbox: ack push failed: %s", type(exc).__name__)
+
+
+def _param_count(params: Any) -> int:
+    if not isinstance(params, list):
+        return -1
+    bodies = [p for p in params if isinstance(p, dict) and p.get("type") == "body"]
+    if len(bodies) != 1 or len(bodies) != len(params):
+        return -1
+    values = bodies[0].get("parameters")
+    ok = isinstance(values, list) and all(
+        isinstance(v, dict) and v.get("type") == "text" and isinstance(v.get("text"), str)
+        for v in values
+    )
+    return len(values) if ok else -1
+
+
+def _hook_info(ack: dict) -> dict:
+    hook = {
+        "id": ack["id"],
+        "type": "message",
+        "status": ack["status"],
+        "timestamp": str(int(time.time())),
+        "recipient_id": ack["phone"],
+    }
+    if ack["status"] == "failed":
+        hook["errors"] = [{"code": 130472, "title": ack["error"]}]
+    return hook
+
+
+class SandboxHandler(BaseHTTPRequestHandler):
+    sandbox: Sandbox
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # without it every answer waits ~40 ms (Nagle + delayed ACK)
+
+    def log_message(self, format, *args):
+        logger.debug("sandbox: " + format, *args)
+
+    def _answer(self, status: int, data: Any, headers: dict | None = None) -> None:
+        payload = json.dumps(data).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def _body(self) -> Any:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return None
+
+    def _route(self) -> tuple[str, dict] | None:
+        parts = urlsplit(self.path)
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        segments = [s for s in parts.path.split("/") if s]
+        if segments[:1] == ["_sandbox"]:
+            return "/".join(segments), query
+        if len(segments) != 2:
+            self._answer(404, {"error": "Not found"})
+            return None
+        channel, method = segments
+        token = query.get("token") or self.headers.get("Authorization", "").removeprefix("Bearer ")
+        config = self.sandbox.config
+        if channel != config.channel_id or token != config.token:
+            text = f'Wrong token "{token}" for channel "{channel}". Check your credentials.'
+            self._answer(401, {"error": text})
+            return None
+        return method, query
+
+    def do_GET(self):
+        route = self._route()
+        if route is None:
+            return
+        method, query = route
+        box = self.sandbox
+        if method == "webhook":
+            with box.lock:
+                self._answer(200, {"webhookUrl": list(box.webhook_urls)})
+        elif method == "hookInfo":
+            with box.lock:
+                self._answer(200, {"hooks": list(box.hooks.get(query.get("messageId", ""), []))})
+        elif method == "templates":
+            self._answer(200, {"templates": box.config.templates})
+        elif method == "_sandbox/sends":
+            with box.lock:
+                self._answer(200, {"sends": list(box.sends)})
+        else:
+            self._answer(404, {"error": "Not found"})
+
+    def do_POST(self):
+        route = self._route()
+        if route is None:
+            return
+        method, _ = route
+        body = self._body()
+        if method == "sendTemplate":
+            self._answer(*self.sandbox.send_template(body))
+        elif method == "webhook":
+            self._set_webhook(body)
+        else:
+            self._answer(404, {"error": "Not found"})
+
+    def _set_webhook(self, body: Any) -> None:
+        value = body.get("webhookUrl") if isinstance(body, dict) else None
+        urls = [value] if isinstance(value, str) else value
+        if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls) or len(urls) > 5:
+            self._answer(400, {"message": "webhookUrl must be a URL or a list of up to 5 URLs"})
+            return
+        with self.sandbox.lock:
+            self.sandbox.webhook_urls = list(urls)
+        self._answer(200, {"set": True, "message": ",".join(urls)})

@@ -1,0 +1,1 @@
+"""Message templates: the registry of versions, their field schemas, and rendering."""
