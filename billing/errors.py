@@ -38,3 +38,19 @@ class PaymentRejected(BillingError):
 
 class TaxLocked(BillingError):
     status_code = 409
+
+
+class InUse(BillingError):
+    """Invoices refer to the object: deactivate it instead of deleting it."""
+
+    status_code = 409
+
+
+class InvalidEmailRequest(BillingError):
+    """A SendInvoice request that cannot be honoured (subject without body, unknown sender…)."""
+
+
+class Duplicate(BillingError):
+    """A value that must be unique in the organization is taken already."""
+
+    status_code = 409

@@ -1,12 +1,15 @@
 from billing.models.catalog import Product, Tax, TaxComponent, Wallet
 from billing.models.customers import Customer, CustomerContact
+from billing.models.idempotency import IdempotencyKey
 from billing.models.invoices import Invoice, InvoiceEvent, InvoiceItem, Payment
 from billing.models.organizations import ApiCredential, InvoiceSequence, Organization
+from billing.models.recurring import RecurringInvoice, RecurringOccurrence
 
 __all__ = [
     "ApiCredential",
     "Customer",
     "CustomerContact",
+    "IdempotencyKey",
     "Invoice",
     "InvoiceEvent",
     "InvoiceItem",
@@ -14,6 +17,8 @@ __all__ = [
     "Organization",
     "Payment",
     "Product",
+    "RecurringInvoice",
+    "RecurringOccurrence",
     "Tax",
     "TaxComponent",
     "Wallet",

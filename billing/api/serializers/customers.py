@@ -1,0 +1,65 @@
+from drf_spectacular.utils import extend_schema_field
+from phonenumbers import NumberParseException, PhoneNumberFormat, format_number, is_valid_number
+from phonenumbers import parse as parse_number
+from rest_framework import serializers
+
+from billing.api.serializers.base import StrictSerializer, choice_field
+from billing.models import Customer
+from billing.models.choices import Channel
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string", "format": "email"}})
+class ContactsField(serializers.ListField):
+    """Extra e-mail addresses, read from the customer's contact rows."""
+
+    def get_attribute(self, instance):
+        return [contact.email for contact in instance.contacts.all()]
+
+
+class CustomerSerializer(StrictSerializer):
+    id = serializers.UUIDField(read_only=True)
+    name = serializers.CharField(max_length=200)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    phone_number = serializers.CharField(
+        source="phone", max_length=20, required=False, allow_blank=True
+    )
+    locale = serializers.RegexField(
+        r"^[a-z]{2,3}([-_][A-Za-z]{2,4})?$",
+        max_length=16,
+        required=False,
+        error_messages={"invalid": "must be a language tag such as en or ru-RU"},
+    )
+    address = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+    status = choice_field(Customer.Status.choices, required=False)
+    preferred_channels = serializers.ListField(
+        child=choice_field(Channel.choices), required=False, max_length=10
+    )
+    whatsapp_opted_in_at = serializers.DateTimeField(required=False, allow_null=True)
+    whatsapp_consent_source = serializers.CharField(
+        max_length=200, required=False, allow_blank=True
+    )
+    whatsapp_consent_wording = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True
+    )
+    whatsapp_opted_out_at = serializers.DateTimeField(required=False, allow_null=True)
+    contacts = ContactsField(child=serializers.EmailField(), required=False, max_length=20)
+    date_created = serializers.DateTimeField(source="created_at", read_only=True)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["phone_number"] = str(instance.phone) if instance.phone else ""
+        return data
+
+    def validate_phone_number(self, value: str) -> str:
+        if not value:
+            return ""
+        try:
+            number = parse_number(value, None)
+        except NumberParseException:
+            number = None
+        if number is None or not is_valid_number(number):
+            raise serializers.ValidationError("must be a phone number in E.164, e.g. +79001234567")
+        return format_number(number, PhoneNumberFormat.E164)
+
+    def validate_preferred_channels(self, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(value))

@@ -1,0 +1,75 @@
+"""REST API v0, mounted at /api/v0/. Paths have no trailing slash, as in the Devdraft contract."""
+
+from django.http import JsonResponse
+from django.urls import path, re_path
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from billing.api.errors import envelope
+from billing.api.views import catalog, email, invoices, messages
+
+
+@csrf_exempt  # an API path: no cookies, so CSRF must not answer first with an HTML 403
+def not_found(request, rest: str = ""):
+    """Unknown paths under /api/v0/ answer in the envelope too, not with an HTML page."""
+    return JsonResponse(envelope(404, "Not found"), status=404)
+
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("invoices", invoices.InvoiceListView.as_view(), name="api-invoices"),
+    path("invoices/preview", invoices.InvoicePreviewView.as_view(), name="api-invoice-preview"),
+    path("invoices/bulk", invoices.InvoiceBulkView.as_view(), name="api-invoice-bulk"),
+    path("invoices/<uuid:pk>", invoices.InvoiceDetailView.as_view(), name="api-invoice"),
+    path(
+        "invoices/<uuid:pk>/finalize",
+        invoices.InvoiceFinalizeView.as_view(),
+        name="api-invoice-finalize",
+    ),
+    path("invoices/<uuid:pk>/void", invoices.InvoiceVoidView.as_view(), name="api-invoice-void"),
+    path(
+        "invoices/<uuid:pk>/mark-uncollectible",
+        invoices.InvoiceMarkUncollectibleView.as_view(),
+        name="api-invoice-mark-uncollectible",
+    ),
+    path(
+        "invoices/<uuid:pk>/payments",
+        invoices.InvoicePaymentsView.as_view(),
+        name="api-invoice-payments",
+    ),
+    path("invoices/<uuid:pk>/pdf", email.InvoicePdfView.as_view(), name="api-invoice-pdf"),
+    path("messages", messages.MessagesView.as_view(), name="api-messages"),
+    path("invoices/<uuid:pk>/send", messages.InvoiceSendView.as_view(), name="api-invoice-send"),
+    path(
+        "invoices/<uuid:pk>/messages",
+        messages.InvoiceMessagesView.as_view(),
+        name="api-invoice-messages",
+    ),
+    path("customers", catalog.CustomerListView.as_view(), name="api-customers"),
+    path("customers/<uuid:pk>", catalog.CustomerDetailView.as_view(), name="api-customer"),
+    path("products", catalog.ProductListView.as_view(), name="api-products"),
+    path("products/<uuid:pk>", catalog.ProductDetailView.as_view(), name="api-product"),
+    path("taxes", catalog.TaxListView.as_view(), name="api-taxes"),
+    path("taxes/<uuid:pk>", catalog.TaxDetailView.as_view(), name="api-tax"),
+    path("wallets", catalog.WalletListView.as_view(), name="api-wallets"),
+    path("wallets/<uuid:pk>", catalog.WalletDetailView.as_view(), name="api-wallet"),
+    path(
+        "recurring-invoices",
+        catalog.RecurringListView.as_view(),
+        name="api-recurring-invoices",
+    ),
+    path(
+        "recurring-invoices/<uuid:pk>",
+        catalog.RecurringDetailView.as_view(),
+        name="api-recurring-invoice",
+    ),
+]
+# Keep last: unknown paths under this file's own resources answer in the envelope. Limited to
+# these prefixes so it never shadows endpoints other apps mount elsewhere under /api/v0/.
+urlpatterns.append(
+    re_path(
+        r"^(?P<rest>(invoices|customers|products|taxes|wallets|recurring-invoices)(/[\s\S]*)?)$",
+        not_found,
+    )
+)
