@@ -5,3 +5,9 @@ class BillingConfig(AppConfig):
     name = "billing"
     verbose_name = "Billing"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from billing.services.whatsapp import record_opt_out
+        from notifications.hooks import recipient_opted_out
+
+        recipient_opted_out.connect(record_opt_out, dispatch_uid="billing.record_opt_out")

@@ -1,3 +1,3 @@
-from billing.admin import catalog, customers, invoices, organizations
+from billing.admin import catalog, customers, email, invoices, organizations
 
-__all__ = ["catalog", "customers", "invoices", "organizations"]
+__all__ = ["catalog", "customers", "email", "invoices", "organizations"]

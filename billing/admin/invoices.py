@@ -7,7 +7,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from billing.admin.email import EmailInvoiceAdminMixin
 from billing.admin.filters import InvoiceStatusFilter
+from billing.admin.whatsapp import MessageLogInline, WhatsAppInvoiceAdminMixin
 from billing.errors import BillingError
 from billing.models import Invoice, InvoiceEvent, InvoiceItem, Payment
 from billing.models.choices import PaymentMethod
@@ -195,7 +197,7 @@ class PaymentForm(forms.Form):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(admin.ModelAdmin):
+class InvoiceAdmin(EmailInvoiceAdminMixin, WhatsAppInvoiceAdminMixin, admin.ModelAdmin):
     form = InvoiceForm
     list_display = (
         "number_display",
@@ -217,7 +219,7 @@ class InvoiceAdmin(admin.ModelAdmin):
     )
     search_fields = ("number", "name", "customer__name", "customer__email")
     date_hierarchy = "created_at"
-    inlines = [InvoiceItemInline, PaymentInline, EventInline]
+    inlines = [InvoiceItemInline, PaymentInline, EventInline, MessageLogInline]
     actions = ["finalize_selected", "void_selected", "mark_uncollectible_selected"]
     SUMMARY = (
         "number",

@@ -1,0 +1,101 @@
+"""The invoice page's WhatsApp parts: message preview, "Send on WhatsApp", the delivery log."""
+
+from django.contrib import admin, messages
+from django.contrib.contenttypes.admin import GenericTabularInline
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from billing.models import Invoice
+from billing.services.actors import Actor
+from billing.services.whatsapp import invoice_send_whatsapp, whatsapp_preview
+from notifications.logs import mask_phone
+from notifications.models import Message
+
+
+class MessageLogInline(GenericTabularInline):
+    """Read-only: statuses only ever change through the notifications pipeline."""
+
+    model = Message
+    ct_field, ct_fk_field = "subject_type", "subject_id"
+    verbose_name_plural = "Delivery log"
+    extra = 0
+    can_delete = False
+    fields = (
+        "created_at",
+        "channel",
+        "recipient_masked",
+        "status",
+        "attempts",
+        "is_active",
+        "link",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Recipient")
+    def recipient_masked(self, obj: Message) -> str:
+        return mask_phone(obj.recipient) if obj.channel == "whatsapp" else obj.recipient
+
+    @admin.display(description="Timeline")
+    def link(self, obj: Message) -> str:
+        url = reverse("admin:notifications_message_change", args=[obj.pk])
+        return format_html('<a href="{}">{} event(s)</a>', url, obj.events.count())
+
+
+class WhatsAppInvoiceAdminMixin:
+    """Mixed into ``InvoiceAdmin``: preview on the change page and a confirmed send view."""
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.send_whatsapp_view)
+        return [
+            path("<path:object_id>/send-whatsapp/", view, name="billing_invoice_send_whatsapp"),
+            *super().get_urls(),
+        ]
+
+    def get_inline_instances(self, request, obj=None):
+        # A new invoice has no delivery log (and its add form must not carry the inline's forms).
+        inlines = super().get_inline_instances(request, obj)
+        return [i for i in inlines if obj is not None or not isinstance(i, MessageLogInline)]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        invoice = self.get_object(request, object_id)
+        extra_context = extra_context or {}
+        if invoice is not None and invoice.number:
+            extra_context["whatsapp_preview"] = whatsapp_preview(invoice)
+            extra_context["can_send_whatsapp"] = invoice.status == Invoice.Status.OPEN
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def send_whatsapp_view(self, request, object_id):
+        invoice = self.get_object(request, object_id)
+        if invoice is None or invoice.status != Invoice.Status.OPEN:
+            self.message_user(request, "Only open invoices can be sent.", messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:billing_invoice_changelist"))
+        change_url = reverse("admin:billing_invoice_change", args=[invoice.pk])
+        if request.method == "POST":
+            if not self.has_change_permission(request, invoice):
+                raise PermissionDenied
+            result = invoice_send_whatsapp(invoice=invoice, actor=Actor.for_user(request.user))
+            level = messages.SUCCESS if result.created else messages.WARNING
+            note = "queued" if result.created else "already exists, not sent again"
+            self.message_user(
+                request, f"WhatsApp message {note} (status: {result.message.status}).", level
+            )
+            return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Send invoice {invoice} on WhatsApp?",
+            "invoice": invoice,
+            "preview": whatsapp_preview(invoice),
+            "recipient": mask_phone(str(invoice.customer.phone or "")),
+            "change_url": change_url,
+        }
+        return TemplateResponse(request, "admin/billing/invoice/whatsapp_confirm.html", context)

@@ -1,0 +1,133 @@
+"""An invoice as people read it: every amount, date and label formatted for the customer's locale.
+
+One builder feeds the e-mail, the PDF and the hosted page, so the three always agree.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from django.conf import settings
+from django.urls import reverse
+
+from billing.models import Invoice
+from billing.models.choices import PaymentMethod
+from billing.money import _babel_locale
+
+LINK_VALID_AFTER_DUE = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class Line:
+    quantity: str
+    code: str
+    description: str
+    unit_price: str
+    amount: str
+
+
+@dataclass(frozen=True)
+class Instruction:
+    method: str
+    label: str
+    text: str
+
+
+@dataclass(frozen=True)
+class InvoiceDocument:
+    organization: str
+    number: str
+    name: str
+    customer_name: str
+    status: str
+    issue_date: str
+    due_date: str
+    lines: list[Line]
+    subtotal: str
+    tax_lines: list[tuple[str, str]]
+    tax: str
+    total: str
+    amount_paid: str
+    amount_due: str
+    amount_due_minor: int
+    currency: str
+    instructions: list[Instruction]
+    pay_url: str
+
+
+def pay_url(invoice: Invoice) -> str:
+    return settings.SITE_URL + reverse("pay:page", args=[invoice.payment_token])
+
+
+def link_expires_on(invoice: Invoice) -> date:
+    """The last day the payment link works: 30 days after the due date."""
+    return invoice.due_date + LINK_VALID_AFTER_DUE
+
+
+def format_day(day: date | None, locale: str) -> str:
+    return format_date(day, format="medium", locale=_babel_locale(locale)) if day else ""
+
+
+def format_quantity(quantity: Decimal, locale: str) -> str:
+    return format_decimal(quantity.normalize(), locale=_babel_locale(locale))
+
+
+def _instructions(invoice: Invoice) -> list[Instruction]:
+    given = invoice.organization.payment_instructions or {}
+    result = []
+    for method in invoice.payment_methods or []:
+        text = str(given.get(method, ""))
+        if method == PaymentMethod.CRYPTO and invoice.wallet is not None:
+            wallet = f"{invoice.wallet.blockchain} {invoice.wallet.address}"
+            text = f"{wallet}\n{text}".strip()
+        label = PaymentMethod(method).label if method in PaymentMethod.values else method
+        result.append(Instruction(method=method, label=label, text=text))
+    return result
+
+
+def _lines(invoice: Invoice, locale: str) -> list[Line]:
+    return [
+        Line(
+            quantity=format_quantity(item.quantity, locale),
+            code=item.product.code,
+            description=item.name,
+            unit_price=invoice.money(item.unit_price, locale),
+            amount=invoice.money(item.amount, locale),
+        )
+        for item in invoice.items.select_related("product")
+    ]
+
+
+def _issue_day(invoice: Invoice) -> date:
+    issued = invoice.finalized_at or invoice.created_at
+    return issued.astimezone(invoice.organization.tzinfo).date()
+
+
+def build(invoice: Invoice) -> InvoiceDocument:
+    locale = invoice.customer.locale or invoice.organization.locale
+
+    def money(minor: int) -> str:
+        return invoice.money(minor, locale)
+
+    return InvoiceDocument(
+        organization=invoice.organization.name,
+        number=invoice.number or "",
+        name=invoice.name,
+        customer_name=invoice.customer.name,
+        status=invoice.display_status,
+        issue_date=format_day(_issue_day(invoice), locale),
+        due_date=format_day(invoice.due_date, locale),
+        lines=_lines(invoice, locale),
+        subtotal=money(invoice.subtotal),
+        tax_lines=[(t["name"], money(t["amount"])) for t in invoice.tax_breakdown or []],
+        tax=money(invoice.tax_amount),
+        total=money(invoice.total),
+        amount_paid=money(invoice.amount_paid),
+        amount_due=money(invoice.amount_due),
+        amount_due_minor=invoice.amount_due,
+        currency=invoice.currency,
+        instructions=_instructions(invoice),
+        pay_url=pay_url(invoice) if invoice.payment_link else "",
+    )

@@ -1,0 +1,127 @@
+"""Billing's side of WhatsApp invoice notifications.
+
+Billing decides whether and to whom (consent, opt-out, the customer's channel preference) and
+supplies the template's context; ``notifications`` renders, sends and tracks. Opt-outs received
+by notifications come back through ``notifications.hooks.recipient_opted_out``.
+"""
+
+from collections.abc import Iterable
+
+from babel.dates import format_date
+from django.db import transaction
+
+from billing.models import Customer, Invoice
+from billing.money import _babel_locale, format_money
+from billing.services.actors import Actor
+from notifications import pipeline
+from notifications.channels import get_backend
+from notifications.channels.base import SendRefused
+
+WHATSAPP = "whatsapp"
+PURPOSE = "invoice_issued"
+AUTOMATIC = (Invoice.Delivery.WHATSAPP, Invoice.Delivery.AUTO)
+
+
+def invoice_context(invoice: Invoice) -> dict[str, str]:
+    """The template's fields, formatted for the customer: ``49,900 RUB``, ``July 15, 2026``."""
+    locale = invoice.customer.locale or invoice.organization.locale
+    return {
+        "customer_name": invoice.customer.name,
+        "invoice_number": invoice.number or "",
+        "amount_due": format_money(invoice.amount_due, invoice.currency, locale),
+        "due_date": format_date(invoice.due_date, format="long", locale=_babel_locale(locale)),
+        "locale": locale,
+    }
+
+
+def consent_refusal(customer: Customer) -> SendRefused | None:
+    if not customer.phone:
+        return SendRefused("no_phone", "The customer has no phone number.")
+    if customer.whatsapp_opted_in_at is None:
+        return SendRefused("no_consent", "The customer has not opted in to WhatsApp messages.")
+    if not customer.whatsapp_consent:
+        return SendRefused("opted_out", "The customer has opted out of WhatsApp messages.")
+    return None
+
+
+def recipient_refusal(*, channel: str, tenant_id, recipient: str, subject) -> None:
+    """The recipient policy notifications asks before creating and before sending (settings)."""
+    if channel != WHATSAPP or not isinstance(subject, Invoice):
+        return
+    refusal = consent_refusal(Customer.objects.get(pk=subject.customer_id))
+    if refusal is not None:
+        raise refusal
+
+
+def invoice_send_whatsapp(*, invoice: Invoice, actor: Actor) -> pipeline.SendRequested:
+    """Ask for the invoice's WhatsApp notification; a second request returns the same message."""
+    return pipeline.request_send(
+        tenant_id=invoice.organization_id,
+        subject=invoice,
+        purpose=PURPOSE,
+        channel=WHATSAPP,
+        recipient=str(invoice.customer.phone or ""),
+        context=invoice_context(invoice),
+        created_by=actor.label,
+    )
+
+
+def wants_whatsapp(invoice: Invoice) -> bool:
+    """WHATSAPP always; AUTO when WhatsApp is the customer's first usable channel."""
+    if invoice.delivery == Invoice.Delivery.WHATSAPP:
+        return True
+    if invoice.delivery != Invoice.Delivery.AUTO:
+        return False
+    for channel in invoice.customer.preferred_channels or []:
+        if channel == WHATSAPP and consent_refusal(invoice.customer) is None:
+            return True
+        if channel != WHATSAPP:
+            return False
+    return False
+
+
+def deliver_on_finalize(*, invoice: Invoice, actor: Actor) -> None:
+    """Called inside ``invoice_finalize``'s transaction: the message row commits with the
+    invoice, and its send is enqueued only on commit."""
+    if wants_whatsapp(invoice):
+        invoice_send_whatsapp(invoice=invoice, actor=actor)
+
+
+def whatsapp_preview(invoice: Invoice) -> dict[str, str]:
+    """Exactly what the customer would read (text, button), or why it cannot be sent."""
+    backend = get_backend(WHATSAPP, invoice.organization_id)
+    try:
+        prepared = backend.prepare(
+            purpose=PURPOSE,
+            recipient=str(invoice.customer.phone or ""),
+            context=invoice_context(invoice),
+        )
+    except SendRefused as exc:
+        return {"error": exc.text}
+    refusal = consent_refusal(invoice.customer)
+    preview = dict(prepared.payload["preview"])
+    preview["warning"] = refusal.text if refusal else ""
+    return preview
+
+
+def record_opt_out(*, channel: str, recipient: str, tenant_id, occurred_at, **_) -> int:
+    """Receiver of ``recipient_opted_out``: the customer(s) with that number stop getting
+    WhatsApp messages. The shared default channel has no tenant: every organization honours it."""
+    if channel != WHATSAPP:
+        return 0
+    customers = Customer.objects.filter(phone=recipient)
+    if tenant_id:
+        customers = customers.filter(organization_id=tenant_id)
+    with transaction.atomic():
+        return customers.update(whatsapp_opted_out_at=occurred_at)
+
+
+def messages_for(invoices: Iterable[Invoice]):
+    from django.contrib.contenttypes.models import ContentType
+
+    from notifications.models import Message
+
+    return Message.objects.filter(
+        subject_type=ContentType.objects.get_for_model(Invoice),
+        subject_id__in=[str(i.pk) for i in invoices],
+    )
