@@ -35,3 +35,11 @@ def artifacts_dir():
     path = os.path.join(settings.BASE_DIR, "test-artifacts")
     os.makedirs(path, exist_ok=True)
     return path
+
+
+@pytest.fixture(autouse=True)
+def sync_queue(monkeypatch):
+    """STYLE rule 3: the queue runs synchronously in tests (real-queue tests start processes)."""
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "SYNC", True)

@@ -12,6 +12,9 @@ PRODUCTION = {
     "SECRET_KEY": "k7#Qz9!vR2@pL5$wX8^nB3&mT6*yH1(dF4)gJ0-sA_cE+uI=oP[lK]jM{hN}bV",
     "ALLOWED_HOSTS": "billing.example.com",
     "SITE_URL": "https://billing.example.com",
+    "ONEMSG_BASE_URL": "https://api.1msg.io",
+    "ONEMSG_CHANNEL_ID": "123456",
+    "ONEMSG_TOKEN": "a-real-channel-token",
 }
 PROBE = (
     "import json, django; django.setup(); from django.conf import settings as s; "
@@ -21,7 +24,9 @@ PROBE = (
     "'cache': s.CACHES['default']['BACKEND'], 'q': sorted(s.Q_CLUSTER), "
     "'email': s.EMAIL_BACKEND, 'debug': s.DEBUG, 'rate': s.API_RATE_LIMIT}))"
 )
-CLEAN = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DEBUG")}
+# The browser tests allow the ORM inside Playwright's event loop; deployments must not.
+LOCAL_ONLY = ("DATABASE_URL", "REDIS_URL", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")
+CLEAN = {k: v for k, v in os.environ.items() if k not in LOCAL_ONLY}
 
 
 def run(args, env) -> subprocess.CompletedProcess:
@@ -73,6 +78,15 @@ def test_production_settings_pass_the_deploy_check():
     result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_production_with_the_local_sandbox_is_flagged():
+    result = run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        {**PRODUCTION, "ONEMSG_BASE_URL": "http://127.0.0.1:8765"},
+    )
+    assert result.returncode != 0
+    assert "notifications.W001" in result.stdout + result.stderr
 
 
 def test_production_refuses_a_missing_secret_key():

@@ -1,0 +1,66 @@
+"""Every error leaves in the envelope: parse errors, media types, methods, size, crashes."""
+
+from unittest import mock
+
+from billing.models import Invoice
+
+
+def test_malformed_json(api):
+    response = api.client.post(
+        "/api/v0/invoices", data="{not json", content_type="application/json"
+    )
+    assert (response.status_code, response.json()) == (
+        400,
+        {"statusCode": 400, "message": "Request body must be valid JSON", "error": "Bad Request"},
+    )
+
+
+def test_unsupported_media_type(api):
+    response = api.client.post("/api/v0/invoices", data="a=b", content_type="text/plain")
+    assert (response.status_code, response.json()["error"]) == (415, "Unsupported Media Type")
+    assert response.json()["message"] == 'Unsupported media type "text/plain" in request.'
+
+
+def test_method_not_allowed(api):
+    response = api.client.patch("/api/v0/invoices/preview", {}, format="json")
+    assert (response.status_code, response.json()["error"]) == (405, "Method Not Allowed")
+    assert response.json()["message"] == 'Method "PATCH" not allowed.'
+
+
+def test_body_over_64_kb_is_413(api):
+    body = api.invoice_body(address="x" * 70_000)
+    response = api.post("invoices", body)
+    assert (response.status_code, response.json()) == (
+        413,
+        {
+            "statusCode": 413,
+            "message": "Request body must not exceed 65536 bytes",
+            "error": "Request Entity Too Large",
+        },
+    )
+    assert Invoice.objects.count() == 0
+
+
+def test_unexpected_error_is_a_500_without_traceback(api, caplog):
+    with mock.patch(
+        "billing.api.views.invoices.invoice_queryset", side_effect=ZeroDivisionError("secret")
+    ):
+        response = api.get("invoices")
+    assert (response.status_code, response.json()) == (
+        500,
+        {"statusCode": 500, "message": "Internal server error", "error": "Internal Server Error"},
+    )
+    assert b"secret" not in response.content
+    assert "ZeroDivisionError" in caplog.text  # logged for us, not shown to them
+
+
+def test_locked_database_is_503_with_retry_after(api):
+    from django.db import OperationalError
+
+    with mock.patch(
+        "billing.api.views.invoices.invoice_queryset",
+        side_effect=OperationalError("database is locked"),
+    ):
+        response = api.get("invoices")
+    assert (response.status_code, response["Retry-After"]) == (503, "1")
+    assert response.json()["error"] == "Service Unavailable"
