@@ -82,10 +82,15 @@ class Tax(models.Model):
         components = list(self.components.all())
         if not components:
             return [
-                {"name": self.name, "type": self.type, "rate": str(self.rate), "compound": False}
+                {
+                    "name": self.name,
+                    "type": self.type,
+                    "rate": rate_text(self.rate),
+                    "compound": False,
+                }
             ]
         return [
-            {"name": c.name, "type": c.type, "rate": str(c.rate), "compound": c.compound}
+            {"name": c.name, "type": c.type, "rate": rate_text(c.rate), "compound": c.compound}
             for c in components
         ]
 
@@ -94,10 +99,15 @@ class Tax(models.Model):
             "id": str(self.id),
             "name": self.name,
             "type": self.type,
-            "rate": str(self.rate),
+            "rate": rate_text(self.rate),
             "inclusive": self.inclusive,
             "components": self.component_specs(),
         }
+
+
+def rate_text(rate) -> str:
+    """The rate as stored (4 places), whether the Tax came from the database or from memory."""
+    return str(Decimal(rate).quantize(Decimal("0.0001")))
 
 
 def rule_from_snapshot(snapshot: dict | None, currency: str) -> taxes.TaxRule | None:

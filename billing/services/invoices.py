@@ -18,7 +18,9 @@ from billing.models import Customer, Invoice, InvoiceEvent, InvoiceItem, Product
 from billing.models.catalog import rule_from_snapshot
 from billing.money import round_minor
 from billing.services.actors import Actor
+from billing.services.invoice_email import invoice_email_on_open
 from billing.services.numbering import allocate_number
+from billing.services.whatsapp import deliver_on_finalize
 
 Status = Invoice.Status
 
@@ -141,24 +143,32 @@ def _validate_refs(invoice: Invoice) -> None:
             raise InvalidInvoice(f"{type(ref).__name__} belongs to another organization")
 
 
-def _replace_items(invoice: Invoice, items: Sequence[ItemInput]) -> None:
-    invoice.items.all().delete()
-    InvoiceItem.objects.bulk_create(
+def _new_items(invoice: Invoice, items: Sequence[ItemInput]) -> list[InvoiceItem]:
+    return [
         InvoiceItem(
-            invoice=invoice,
-            product=item.product,
-            position=position,
-            quantity=item.quantity,
-            name=item.product.name,
-            unit_price=item.product.unit_price,
+            invoice=invoice, product=item.product, position=position, quantity=item.quantity
         )
         for position, item in enumerate(items)
-    )
+    ]
 
 
-def _price(invoice: Invoice) -> list[str]:
-    """Re-price a draft: names, unit prices and the tax follow the catalogue until finalize."""
-    items = list(invoice.items.select_related("product"))
+def _replace_items(invoice: Invoice, items: Sequence[ItemInput]) -> None:
+    invoice.items.all().delete()
+    InvoiceItem.objects.bulk_create(_new_items(invoice, items))
+
+
+LINE_FIELDS = ["name", "unit_price", "amount", "net_amount", "tax_amount"]
+
+
+def _line_values(item: InvoiceItem) -> tuple:
+    return tuple(getattr(item, name) for name in LINE_FIELDS)
+
+
+PRICED_FIELDS = ["subtotal", "tax_amount", "total", "tax_breakdown", "tax_snapshot"]
+
+
+def _apply_totals(invoice: Invoice, items: Sequence[InvoiceItem]) -> list[str]:
+    """Price ``items`` and ``invoice`` in memory from the catalogue and the current tax."""
     for item in items:
         item.name, item.unit_price = item.product.name, item.product.unit_price
     invoice.tax_snapshot = invoice.tax.snapshot() if invoice.tax else None
@@ -170,12 +180,22 @@ def _price(invoice: Invoice) -> list[str]:
     )
     for item, line in zip(items, totals.lines, strict=True):
         item.amount, item.net_amount, item.tax_amount = line.amount, line.net, line.tax
-    InvoiceItem.objects.bulk_update(
-        items, ["name", "unit_price", "amount", "net_amount", "tax_amount"]
-    )
     invoice.subtotal, invoice.tax_amount, invoice.total = totals.subtotal, totals.tax, totals.total
     invoice.tax_breakdown = totals.breakdown
-    return ["subtotal", "tax_amount", "total", "tax_breakdown", "tax_snapshot"]
+    return PRICED_FIELDS
+
+
+def _price(invoice: Invoice, items: list[InvoiceItem] | None = None) -> list[str]:
+    """Re-price a stored draft: names, unit prices and the tax follow the catalogue."""
+    if items is None:
+        items = list(invoice.items.select_related("product"))
+    before = [_line_values(item) for item in items]
+    fields = _apply_totals(invoice, items)
+    # Only lines that changed: bulk_update's CASE expressions are costly.
+    changed = [item for item, old in zip(items, before, strict=True) if _line_values(item) != old]
+    if changed:
+        InvoiceItem.objects.bulk_update(changed, LINE_FIELDS)
+    return fields
 
 
 @transaction.atomic
@@ -213,13 +233,14 @@ def invoice_create(
         **fields,
     )
     _validate_refs(invoice)
+    lines = _new_items(invoice, items)
+    _apply_totals(invoice, lines)  # priced in memory: one INSERT each for invoice and lines
     invoice.save()
-    _replace_items(invoice, items)
-    _price(invoice)
-    invoice.save(update_fields=["subtotal", "tax_amount", "total", "tax_breakdown", "tax_snapshot"])
+    InvoiceItem.objects.bulk_create(lines)
     audit_event(invoice, "", Status.DRAFT, actor=actor, note="created")
     if status == Status.OPEN:
-        invoice = invoice_finalize(invoice=invoice, actor=actor)
+        # Created in this very transaction: nobody else can see it, nothing to lock or re-price.
+        invoice = _open(invoice, actor=actor)
     return invoice
 
 
@@ -271,14 +292,19 @@ def invoice_finalize(*, invoice: Invoice, actor: Actor, now: datetime | None = N
     """DRAFT → OPEN: freeze names, prices and tax, price, then take the next gapless number."""
     invoice = lock(invoice)
     _ensure_can(invoice, Status.OPEN)
-    if not invoice.items.exists():
+    items = list(invoice.items.select_related("product"))
+    if not items:
         raise InvalidInvoice("items should not be empty")
     _validate_items(
-        invoice.organization,
-        invoice.currency,
-        [ItemInput(i.product, i.quantity) for i in invoice.items.select_related("product")],
+        invoice.organization, invoice.currency, [ItemInput(i.product, i.quantity) for i in items]
     )
-    priced = _price(invoice)
+    return _open(invoice, actor=actor, fields=_price(invoice, items), now=now)
+
+
+def _open(
+    invoice: Invoice, *, actor: Actor, fields: Sequence[str] = (), now: datetime | None = None
+) -> Invoice:
+    """DRAFT → OPEN for a priced invoice: the next gapless number, the move, the deliveries."""
     now = now or timezone.now()
     invoice.sequence, invoice.number = allocate_number(invoice.organization, now)
     invoice.finalized_at = now
@@ -287,8 +313,10 @@ def invoice_finalize(*, invoice: Invoice, actor: Actor, now: datetime | None = N
         Status.OPEN,
         actor=actor,
         note=f"number {invoice.number}",
-        fields=[*priced, "sequence", "number", "finalized_at"],
+        fields=[*fields, "sequence", "number", "finalized_at"],
     )
+    deliver_on_finalize(invoice=invoice, actor=actor)
+    invoice_email_on_open(invoice)
     return invoice
 
 
