@@ -2,6 +2,8 @@
 
 from unittest import mock
 
+import pytest
+
 from billing.models import Invoice
 
 
@@ -64,3 +66,11 @@ def test_locked_database_is_503_with_retry_after(api):
         response = api.get("invoices")
     assert (response.status_code, response["Retry-After"]) == (503, "1")
     assert response.json()["error"] == "Service Unavailable"
+
+
+@pytest.mark.parametrize("path", ["invoices", "messages", "customers"])
+def test_a_huge_skip_is_a_400_not_a_database_error(api, path):
+    response = api.get(path, skip=107702555630453906824473947930624)
+    assert response.status_code == 400
+    assert response.json()["statusCode"] == 400
+    assert any("skip" in m for m in response.json()["message"])

@@ -7,8 +7,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from billing.api.serializers.base import (
-    MAX_SKIP,
     MajorAmount,
+    PageQuerySerializer,
     QuantityOut,
     StrictSerializer,
     choice_field,
@@ -78,9 +78,7 @@ class InvoiceTemplateSerializer(InvoiceCreateSerializer):
     send_date = None
 
 
-class InvoiceListQuerySerializer(StrictSerializer):
-    skip = serializers.IntegerField(min_value=0, max_value=MAX_SKIP, default=0)
-    take = serializers.IntegerField(min_value=1, max_value=100, default=10)
+class InvoiceListQuerySerializer(PageQuerySerializer):
     status = choice_field(LIST_STATUSES, required=False)
     customer = uuid_field(required=False)
     from_date = date_field(required=False)

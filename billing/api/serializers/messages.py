@@ -2,7 +2,12 @@
 
 from rest_framework import serializers
 
-from billing.api.serializers.base import StrictSerializer, choice_field, uuid_field
+from billing.api.serializers.base import (
+    PageQuerySerializer,
+    StrictSerializer,
+    choice_field,
+    uuid_field,
+)
 from notifications import status as st
 from notifications.logs import mask_email, mask_phone
 
@@ -51,9 +56,7 @@ class MessageListSerializer(serializers.Serializer):
     total = serializers.IntegerField()
 
 
-class MessageListQuerySerializer(StrictSerializer):
-    skip = serializers.IntegerField(min_value=0, default=0)
-    take = serializers.IntegerField(min_value=1, max_value=100, default=10)
+class MessageListQuerySerializer(PageQuerySerializer):
     invoice = uuid_field(required=False)
     customer = uuid_field(required=False)
     channel = choice_field(CHANNELS, required=False)

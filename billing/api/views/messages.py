@@ -6,6 +6,7 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from billing.api.serializers import messages as s
+from billing.api.serializers.base import paged
 from billing.api.views.base import COMMON_ERRORS, IDEMPOTENCY_HEADER, WRITE_ERRORS
 from billing.api.views.email import MessageTemplateSendView, send_invoice_email
 from billing.api.views.invoices import NOT_FOUND, InvoiceView
@@ -30,9 +31,7 @@ def invoice_q(invoice_ids):
 
 
 def page(messages, query) -> Response:
-    total = messages.count()
-    rows = messages[query["skip"] : query["skip"] + query["take"]]
-    return Response({"data": s.MessageSerializer(rows, many=True).data, "total": total})
+    return Response(paged(messages, query, s.MessageSerializer))
 
 
 class InvoiceMessagesView(InvoiceView):
