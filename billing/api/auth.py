@@ -6,7 +6,9 @@ is unknown) and raise the same 401, so neither the answer nor its timing says wh
 
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
@@ -15,6 +17,15 @@ from billing.models import ApiCredential, Organization
 from billing.models.organizations import hash_secret
 
 DUMMY_HASH = hash_secret(secrets.token_urlsafe(32))
+# "Last used" is for people auditing keys: a minute's precision spares a write per request.
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+def note_use(credential: ApiCredential) -> None:
+    now = timezone.now()
+    if credential.last_used_at is None or now - credential.last_used_at >= LAST_USED_PRECISION:
+        ApiCredential.objects.filter(pk=credential.pk).update(last_used_at=now)
+        credential.last_used_at = now
 
 
 @dataclass(frozen=True)
@@ -48,6 +59,7 @@ class ClientKeyAuthentication(BaseAuthentication):
         expected = credential.secret_hash if credential else DUMMY_HASH
         if not secrets.compare_digest(expected, hash_secret(secret)) or credential is None:
             raise AuthenticationFailed()
+        note_use(credential)
         client = ApiClient(credential)
         return client, client
 

@@ -1,8 +1,11 @@
 """Credentials and tenant isolation: another organization's objects do not exist for you."""
 
-import pytest
+from datetime import timedelta
 
-from billing.models import Invoice, Payment
+import pytest
+from django.utils import timezone
+
+from billing.models import ApiCredential, Invoice, Payment
 from tests.api.conftest import new_key
 
 
@@ -66,3 +69,16 @@ def test_organization_b_cannot_touch_organization_a(api, other_api):
 
     assert Invoice.objects.get().status == "OPEN"
     assert Payment.objects.count() == 0
+
+
+def test_last_used_is_recorded_at_most_once_a_minute(api):
+    assert api.get("customers").status_code == 200
+    first = ApiCredential.objects.get(pk=api.credential.pk).last_used_at
+    assert timezone.now() - first < timedelta(seconds=5)
+    api.get("customers")
+    assert ApiCredential.objects.get(pk=api.credential.pk).last_used_at == first
+    ApiCredential.objects.filter(pk=api.credential.pk).update(
+        last_used_at=first - timedelta(minutes=2)
+    )
+    api.get("customers")
+    assert ApiCredential.objects.get(pk=api.credential.pk).last_used_at > first
