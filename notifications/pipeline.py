@@ -213,7 +213,7 @@ def apply_outcome(message: Message, outcome: SendOutcome) -> str:
 
 # --- resends (audited, by a person) ----------------------------------------------------------
 class NotResendable(Exception):
-    pass
+    """The message is not in a state a person may retry or resend from."""
 
 
 RETRYABLE_BY_HAND = {"retry": frozenset({st.FAILED}), "resend": frozenset({st.UNKNOWN})}

@@ -20,6 +20,7 @@ status: they describe what the provider answered and the pipeline decides.
 
 from __future__ import annotations
 
+import abc
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -122,7 +123,7 @@ class Prepared:
     payload: dict[str, Any]
 
 
-class ChannelBackend:
+class ChannelBackend(abc.ABC):
     """Base class of every channel backend; see the module docstring."""
 
     channel: ClassVar[str] = ""
@@ -135,13 +136,13 @@ class ChannelBackend:
     def __init__(self, *, tenant_id) -> None:
         self.tenant_id = tenant_id
 
+    @abc.abstractmethod
     def prepare(self, *, purpose: str, recipient: str, context: Mapping[str, Any]) -> Prepared:
         """Render and validate; raise ``SendRefused`` for what must not be sent."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def send(self, message: Message) -> SendOutcome:
         """One provider call for a claimed message. Answers, never raises, for provider errors."""
-        raise NotImplementedError
 
     def poll(self, message: Message) -> list[StatusEvent]:
         """Ask the provider what happened to a message (channels without polling: nothing)."""

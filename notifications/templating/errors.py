@@ -8,7 +8,7 @@ class TemplateError(Exception):
 
 
 class TemplateNotFound(TemplateError):
-    pass
+    """No template with that key (and version), or none stable yet."""
 
 
 class InvalidTemplateData(TemplateError):

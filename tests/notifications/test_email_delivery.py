@@ -1,9 +1,11 @@
 """E-mail delivery outcomes over real SMTP, tracking, and the automatic e-mail of OPEN invoices."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from billing.services.actors import Actor
 from billing.services.invoice_email import invoice_send_email
@@ -84,7 +86,9 @@ def test_no_mail_server_means_nothing_was_sent_and_a_retry_is_scheduled(
     message = send(invoice, django_capture_on_commit_callbacks)
     assert message.status == "queued"
     assert message.last_error_code == "smtp_connect"
-    assert message.next_attempt_at is not None
+    # First retry: 30 s with ±20 % jitter.
+    delay = message.next_attempt_at - timezone.now()
+    assert timedelta(seconds=20) < delay <= timedelta(seconds=36)
     assert timeline(message)[-1] == ("queued", "send", True)
 
 
