@@ -1,5 +1,6 @@
 """Run the project under gunicorn on a loopback socket we bound ourselves (port 0: never fixed)."""
 
+import contextlib
 import http.client
 import os
 import socket
@@ -61,13 +62,11 @@ def wait_ready(port: int, process: subprocess.Popen, timeout: float = 30) -> Non
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited with {process.returncode}")
-        try:
+        with contextlib.suppress(OSError):  # not listening yet
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             conn.request("GET", "/api/v0/schema/")
             if conn.getresponse().status == 200:
                 return
-        except OSError:
-            pass
         time.sleep(0.2)
     raise RuntimeError("gunicorn did not become ready")
 

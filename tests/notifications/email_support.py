@@ -16,6 +16,23 @@ from tests.notifications.smtp_sink import SmtpSink, free_port
 
 __all__ = ["SmtpSink", "free_port"]
 
+# The seed's example data for template "invoice" v1, as the seed prints it.
+SEED_EXAMPLE_DATA = {
+    "invoice": {
+        "items": [
+            {
+                "quantity": "Quantity",
+                "code": "Code",
+                "description": "Description",
+                "amount": "GBP 20.00",
+            }
+        ],
+        "totals": {"subtotal": "GBP 20.00", "tax": "Tax", "total": "GBP 20.00"},
+    },
+    "invoiceNumber": "Invoice Number",
+}
+
+
 EVIL = '<script>alert("x")</script>'
 
 

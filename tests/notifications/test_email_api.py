@@ -9,27 +9,16 @@ from django.core import mail
 from notifications.models import Message
 from tests.api.conftest import Api
 from tests.factories import OrganizationFactory, make_invoice
-from tests.notifications.email_support import issued_invoice, pdf_text, sync_queue  # noqa: F401
+from tests.notifications.email_support import (  # noqa: F401
+    SEED_EXAMPLE_DATA,
+    issued_invoice,
+    pdf_text,
+    sync_queue,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sync_queue")]
 
-EXAMPLE = {
-    "templateId": "invoice",
-    "data": {
-        "invoice": {
-            "items": [
-                {
-                    "quantity": "Quantity",
-                    "code": "Code",
-                    "description": "Description",
-                    "amount": "GBP 20.00",
-                }
-            ],
-            "totals": {"subtotal": "GBP 20.00", "tax": "Tax", "total": "GBP 20.00"},
-        },
-        "invoiceNumber": "Invoice Number",
-    },
-}
+EXAMPLE = {"templateId": "invoice", "data": SEED_EXAMPLE_DATA}
 
 
 @pytest.fixture

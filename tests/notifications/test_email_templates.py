@@ -10,23 +10,9 @@ from notifications.templating import schema
 from notifications.templating.errors import InvalidTemplateData, TemplateNotFound
 from notifications.templating.registry import field_specs, resolve, sync_shipped_templates
 from notifications.templating.render import prepare
+from tests.notifications.email_support import SEED_EXAMPLE_DATA as EXAMPLE
 
 pytestmark = pytest.mark.django_db
-
-EXAMPLE = {
-    "invoice": {
-        "items": [
-            {
-                "quantity": "Quantity",
-                "code": "Code",
-                "description": "Description",
-                "amount": "GBP 20.00",
-            }
-        ],
-        "totals": {"subtotal": "GBP 20.00", "tax": "Tax", "total": "GBP 20.00"},
-    },
-    "invoiceNumber": "Invoice Number",
-}
 
 
 @pytest.fixture

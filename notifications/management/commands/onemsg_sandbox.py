@@ -1,3 +1,4 @@
+import contextlib
 import time
 from urllib.parse import urlsplit
 
@@ -35,9 +36,8 @@ class Command(BaseCommand):
         self.stdout.flush()
         deadline = time.monotonic() + options["seconds"] if options["seconds"] else None
         try:
-            while deadline is None or time.monotonic() < deadline:
-                time.sleep(0.2)
-        except KeyboardInterrupt:
-            pass
+            with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is the normal way to stop
+                while deadline is None or time.monotonic() < deadline:
+                    time.sleep(0.2)
         finally:
             sandbox.stop()
