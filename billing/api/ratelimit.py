@@ -1,8 +1,9 @@
-"""Fixed-window rate limit per credential, counted in Django's cache so every process shares it.
+"""Fixed-window rate limit per credential, counted where every process sees it.
 
-Redis increments atomically. The database cache's ``incr`` is a read then a write, so there the
-increment runs in one transaction that holds the counter row: SQLite's IMMEDIATE transactions
-serialize writers already, PostgreSQL gets ``SELECT … FOR UPDATE``.
+With Redis as the cache, Redis ``INCR`` counts. With the database cache (the default), the count
+lives in a ``RateLimitCounter`` row instead of the cache table: one atomic upsert per request,
+where the database cache's read-then-write ``incr`` would take a transaction, a row lock and six
+statements.
 """
 
 import math
@@ -14,6 +15,8 @@ from django.core.cache import caches
 from django.core.cache.backends.db import DatabaseCache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router, transaction
+
+from billing.models import RateLimitCounter
 
 PERIODS = {
     "s": (1, "second"),
@@ -71,7 +74,7 @@ def hit(identity: str, limit: Limit, now: float | None = None) -> Usage:
     """Count one request for ``identity`` in the current window."""
     now = time.time() if now is None else now
     window = int(now // limit.period)
-    count = _increment(f"ratelimit:{identity}:{window}", timeout=limit.period + 5)
+    count = _increment(f"{identity}:{limit.period}", window, timeout=limit.period + 5)
     return Usage(
         limit=limit.count,
         remaining=max(0, limit.count - count),
@@ -80,10 +83,11 @@ def hit(identity: str, limit: Limit, now: float | None = None) -> Usage:
     )
 
 
-def _increment(key: str, timeout: int) -> int:
+def _increment(identity: str, window: int, timeout: int) -> int:
     cache = caches["default"]
     if isinstance(cache, DatabaseCache):
-        return _database_increment(cache, key, timeout)
+        return _database_increment(identity, window)
+    key = f"ratelimit:{identity}:{window}"
     try:
         return cache.incr(key)  # Redis INCR: atomic, keeps the key's expiry
     except ValueError:  # first request of the window
@@ -92,32 +96,25 @@ def _increment(key: str, timeout: int) -> int:
         return cache.incr(key)
 
 
-def _database_increment(cache: DatabaseCache, key: str, timeout: int) -> int:
-    """Read and write the counter in one transaction that holds its row.
+def _database_increment(identity: str, window: int) -> int:
+    """Count in the identity's counter row with one atomic upsert (no transaction around it).
 
-    ``set`` (not ``incr``) so every write carries the window's own timeout: ``incr`` would
-    re-save with the cache's default timeout and could drop an hour-long window early.
+    A newer window restarts the count at 1; a request stamped with an older window (a host whose
+    clock lags) counts against the current one instead of resetting it.
     """
-    alias = router.db_for_write(cache.cache_model_class)
-    with transaction.atomic(using=alias):
-        _lock(cache, alias, key)
-        count = cache.get(key)
-        if count is None:
-            if cache.add(key, 1, timeout):  # the insert decides who opens the window
-                return 1
-            _lock(cache, alias, key)
-            count = cache.get(key, 0)
-        cache.set(key, count + 1, timeout)
-        return count + 1
-
-
-def _lock(cache: DatabaseCache, alias: str, key: str) -> None:
-    connection = connections[alias]
-    if connection.vendor == "sqlite":
-        return  # the IMMEDIATE transaction already holds SQLite's write lock
-    table = connection.ops.quote_name(cache._table)
-    with connection.cursor() as cursor:
+    connection = connections[router.db_for_write(RateLimitCounter)]
+    table = connection.ops.quote_name(RateLimitCounter._meta.db_table)
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT cache_key FROM {table} WHERE cache_key = %s FOR UPDATE",  # noqa: S608
-            [cache.make_and_validate_key(key)],
+            f"""
+            INSERT INTO {table} (identity, window_start, hits) VALUES (%s, %s, 1)
+            ON CONFLICT (identity) DO UPDATE SET
+                hits = CASE WHEN excluded.window_start > {table}.window_start
+                    THEN 1 ELSE {table}.hits + 1 END,
+                window_start = CASE WHEN excluded.window_start > {table}.window_start
+                    THEN excluded.window_start ELSE {table}.window_start END
+            RETURNING hits
+            """,  # noqa: S608 (the table name is ours, the values are parameters)
+            [identity, window],
         )
+        return cursor.fetchone()[0]

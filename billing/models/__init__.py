@@ -3,6 +3,7 @@ from billing.models.customers import Customer, CustomerContact
 from billing.models.idempotency import IdempotencyKey
 from billing.models.invoices import Invoice, InvoiceEvent, InvoiceItem, Payment
 from billing.models.organizations import ApiCredential, InvoiceSequence, Organization
+from billing.models.ratelimit import RateLimitCounter
 from billing.models.recurring import RecurringInvoice, RecurringOccurrence
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "Organization",
     "Payment",
     "Product",
+    "RateLimitCounter",
     "RecurringInvoice",
     "RecurringOccurrence",
     "Tax",

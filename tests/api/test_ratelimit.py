@@ -54,3 +54,12 @@ def test_bad_setting_is_a_configuration_error():
 
     with pytest.raises(ImproperlyConfigured):
         parse_limit("lots")
+
+
+def test_database_counter_restarts_on_a_newer_window_and_never_on_an_older_one(db):
+    from billing.api.ratelimit import _database_increment
+
+    who = uuid.uuid4().hex
+    assert [_database_increment(who, 5) for _ in range(2)] == [1, 2]
+    assert _database_increment(who, 4) == 3  # a lagging clock counts against the current window
+    assert _database_increment(who, 6) == 1
