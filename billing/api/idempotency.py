@@ -13,7 +13,7 @@ import json
 import re
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
@@ -59,14 +59,23 @@ def claim(
     """The committed claim to run the work, or the stored response to replay."""
     now = timezone.now()
     digest = fingerprint(method, path, body)
-    with transaction.atomic():
-        record, created = IdempotencyKey.objects.get_or_create(
-            organization=organization,
-            key=key,
-            defaults={"method": method, "path": path, "fingerprint": digest, "locked_at": now},
-        )
-    if created:
+    record = IdempotencyKey(
+        organization=organization,
+        key=key,
+        method=method,
+        path=path,
+        fingerprint=digest,
+        locked_at=now,
+    )
+    try:
+        _insert(record)
         return record
+    except IntegrityError:
+        record = IdempotencyKey.objects.filter(organization=organization, key=key).first()
+        if record is None:  # released between our insert and our read: the key is free again
+            raise IdempotencyConflict(
+                "A request with this idempotency key is still in progress"
+            ) from None
     if (record.fingerprint, record.method, record.path) != (digest, method, path):
         raise IdempotencyMismatch("Idempotency key reused with different parameters")
     if record.state == State.COMPLETED:
@@ -80,6 +89,12 @@ def claim(
     if not taken:
         raise IdempotencyConflict("A request with this idempotency key is still in progress")
     return record
+
+
+def _insert(record: IdempotencyKey) -> None:
+    """One INSERT that commits by itself: a new key, the common case, costs one statement."""
+    with transaction.atomic():
+        record.save(force_insert=True)
 
 
 def render(response: Response) -> HttpResponse:
