@@ -87,13 +87,14 @@ TEMPLATES = [
 ]
 
 # --- Database ---------------------------------------------------------------------------------
-# SQLite: WAL + synchronous=NORMAL for write throughput, IMMEDIATE transactions so writers queue on
-# the busy timeout instead of failing on lock upgrades. PostgreSQL: persistent, health-checked
-# connections (a connection per request costs most of the throughput).
+# SQLite: WAL + synchronous=NORMAL for write throughput, IMMEDIATE transactions so writers queue
+# instead of failing on lock upgrades (config/sqlite polls for the write lock). PostgreSQL:
+# persistent, health-checked connections (a connection per request costs most of the throughput).
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'duebell.sqlite3'}")
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["ENGINE"] = "config.sqlite"  # the same, with a prompter writer queue
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,

@@ -48,7 +48,7 @@ def probe(**env) -> dict:
 
 def test_defaults_run_locally_on_sqlite_wal_with_the_orm_broker():
     conf = probe()
-    assert conf["engine"] == "django.db.backends.sqlite3"
+    assert conf["engine"] == "config.sqlite"  # Django's SQLite backend, polling for the write lock
     assert conf["options"] == {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,

@@ -15,10 +15,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def database_url() -> str:
     """The URL of the database the tests use right now (the test file / test database)."""
-    from django.conf import settings
+    from django.db import connection
 
-    db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("sqlite3"):
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
         return f"sqlite:///{db['NAME']}"
     return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 

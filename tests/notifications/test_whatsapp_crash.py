@@ -11,7 +11,6 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection
 from django.utils import timezone
 from django_q.conf import Conf
 
@@ -21,17 +20,11 @@ from notifications import pipeline
 from notifications import status as st
 from notifications.models import Message
 from notifications.queue import enqueue_send
+from tests.api.server import database_url
 from tests.notifications.test_whatsapp_sandbox import wait_for
 from tests.notifications.whatsapp_support import seed_invoice
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
 def start_cluster(sandbox_url: str) -> subprocess.Popen:
