@@ -14,15 +14,18 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from billing.errors import InvalidInvoice, NotFound
+from billing.errors import BillingError, InvalidInvoice, NotFound
 from billing.models import Customer, Invoice, Organization, Product, Tax, Wallet
 from billing.services.actors import Actor
 from billing.services.invoices import (
     ItemInput,
+    NewInvoice,
     compute_totals,
+    invoice_build,
     invoice_create,
     invoice_finalize,
     invoice_update_draft,
+    invoices_insert,
     line_amount,
 )
 
@@ -73,13 +76,15 @@ class Lookups:
     taxes: dict = field(default_factory=dict)
     products: dict = field(default_factory=dict)
 
-    def _get(self, memo: dict, model, pk):
+    def _get(self, memo: dict, queryset, pk):
         if pk not in memo:
-            memo[pk] = model.objects.filter(organization=self.organization, pk=pk).first()
+            # At most one row by primary key: no ORDER BY/LIMIT for ``first()`` to compile.
+            rows = list(queryset.filter(organization=self.organization, pk=pk))
+            memo[pk] = rows[0] if rows else None
         return memo[pk]
 
     def customer(self, pk: uuid.UUID) -> Customer:
-        customer = self._get(self.customers, Customer, pk)
+        customer = self._get(self.customers, Customer.objects, pk)
         if customer is None:
             raise NotFound("Customer not found")
         if customer.status != Customer.Status.ACTIVE:
@@ -89,7 +94,7 @@ class Lookups:
     def wallet(self, pk: uuid.UUID | None) -> Wallet | None:
         if pk is None:
             return None
-        wallet = self._get(self.wallets, Wallet, pk)
+        wallet = self._get(self.wallets, Wallet.objects, pk)
         if wallet is None:
             raise NotFound("Wallet could not be found")
         if not wallet.active:
@@ -99,7 +104,8 @@ class Lookups:
     def tax(self, pk: uuid.UUID | None) -> Tax | None:
         if pk is None:
             return None
-        tax = self._get(self.taxes, Tax, pk)
+        # Its components come along once: every invoice of a bulk request snapshots them.
+        tax = self._get(self.taxes, Tax.objects.prefetch_related("components"), pk)
         if tax is None:
             raise NotFound("Tax not found")
         if not tax.active:
@@ -208,6 +214,33 @@ def invoice_submit(
         actor=actor,
         **_create_kwargs(request, resolved),
     )
+
+
+@transaction.atomic
+def invoice_submit_many(
+    *, organization: Organization, requests: Sequence[InvoiceRequest], actor: Actor
+) -> list[Invoice | BillingError]:
+    """Create many invoices, each validated on its own; the answer lists, in order, the invoice
+    or the reason it was refused. The valid ones are inserted set-wise (``invoices_insert``)."""
+    lookups = Lookups(organization)
+    results: list[NewInvoice | BillingError] = []
+    for request in requests:
+        try:
+            resolved = resolve(request=request, lookups=lookups)
+            results.append(
+                invoice_build(
+                    organization=organization,
+                    items=resolved.items,
+                    status=request.status,
+                    actor=actor,
+                    **_create_kwargs(request, resolved),
+                )
+            )
+        except BillingError as exc:
+            results.append(exc)
+    built = [r for r in results if isinstance(r, NewInvoice)]
+    invoices_insert(organization, built, actor=actor)
+    return [r.invoice if isinstance(r, NewInvoice) else r for r in results]
 
 
 @transaction.atomic

@@ -19,7 +19,7 @@ from billing.models.catalog import rule_from_snapshot
 from billing.money import round_minor
 from billing.services.actors import Actor
 from billing.services.invoice_email import invoice_email_on_open
-from billing.services.numbering import allocate_number
+from billing.services.numbering import allocate_numbers
 from billing.services.whatsapp import deliver_on_finalize
 
 Status = Invoice.Status
@@ -71,18 +71,26 @@ def _ensure_can(invoice: Invoice, to: str) -> None:
 
 def _transition(
     invoice: Invoice, to: str, *, actor: Actor, note: str = "", fields: Sequence[str] = ()
-) -> None:
-    """The only place that assigns ``Invoice.status``."""
+) -> InvoiceEvent:
+    """The only place that assigns ``Invoice.status``.
+
+    A stored invoice is saved and its audit event inserted here. An invoice not inserted yet
+    (created and opened in one transaction) gets neither: its caller inserts the row and the
+    returned event together, so the move costs no UPDATE.
+    """
     _ensure_can(invoice, to)
     from_status, invoice.status = invoice.status, to
-    invoice.save(update_fields=["status", "updated_at", *fields])
-    audit_event(invoice, from_status, to, actor=actor, note=note)
+    event = _event(invoice, from_status, to, actor=actor, note=note)
+    if not invoice._state.adding:
+        invoice.save(update_fields=["status", "updated_at", *fields])
+        event.save(force_insert=True)
+    return event
 
 
-def audit_event(
+def _event(
     invoice: Invoice, from_status: str, to: str, *, actor: Actor, note: str = ""
-) -> None:
-    InvoiceEvent.objects.create(
+) -> InvoiceEvent:
+    return InvoiceEvent(
         invoice=invoice,
         from_status=from_status,
         to_status=to,
@@ -90,6 +98,12 @@ def audit_event(
         actor_label=actor.label[:100],
         note=note[:300],
     )
+
+
+def audit_event(
+    invoice: Invoice, from_status: str, to: str, *, actor: Actor, note: str = ""
+) -> None:
+    _event(invoice, from_status, to, actor=actor, note=note).save(force_insert=True)
 
 
 def lock(invoice: Invoice) -> Invoice:
@@ -198,8 +212,16 @@ def _price(invoice: Invoice, items: list[InvoiceItem] | None = None) -> list[str
     return fields
 
 
-@transaction.atomic
-def invoice_create(
+@dataclass
+class NewInvoice:
+    """An invoice validated and priced in memory, not inserted yet."""
+
+    invoice: Invoice
+    lines: list[InvoiceItem]
+    opening: bool
+
+
+def invoice_build(
     *,
     organization,
     customer: Customer,
@@ -211,8 +233,9 @@ def invoice_create(
     wallet: Wallet | None = None,
     tax: Tax | None = None,
     **fields,
-) -> Invoice:
-    """Create a draft (and finalize it in the same transaction when ``status`` is OPEN)."""
+) -> NewInvoice:
+    """Validate and price a new invoice without touching the database (``invoices_insert``
+    stores it)."""
     if status not in (Status.DRAFT, Status.OPEN):
         raise InvalidInvoice("status must be one of the following values: DRAFT, OPEN")
     unknown = set(fields) - DRAFT_FIELDS
@@ -234,14 +257,41 @@ def invoice_create(
     )
     _validate_refs(invoice)
     lines = _new_items(invoice, items)
-    _apply_totals(invoice, lines)  # priced in memory: one INSERT each for invoice and lines
-    invoice.save()
-    InvoiceItem.objects.bulk_create(lines)
-    audit_event(invoice, "", Status.DRAFT, actor=actor, note="created")
-    if status == Status.OPEN:
-        # Created in this very transaction: nobody else can see it, nothing to lock or re-price.
-        invoice = _open(invoice, actor=actor)
-    return invoice
+    _apply_totals(invoice, lines)
+    return NewInvoice(invoice, lines, opening=status == Status.OPEN)
+
+
+def invoices_insert(organization, new: Sequence[NewInvoice], *, actor: Actor) -> None:
+    """Insert built invoices set-wise: one statement per table, whatever their number.
+
+    Those created OPEN take consecutive numbers from one counter update and move through
+    ``_transition`` before their rows exist, so they are inserted already OPEN. Nobody else
+    can see them yet: nothing to lock or re-price.
+    """
+    if not new:
+        return
+    now = timezone.now()
+    opening = [n.invoice for n in new if n.opening]
+    numbers = allocate_numbers(organization, len(opening), now) if opening else []
+    events = [_event(n.invoice, "", Status.DRAFT, actor=actor, note="created") for n in new]
+    for invoice, number in zip(opening, numbers, strict=True):
+        events.append(_open_move(invoice, number, actor=actor, now=now))
+    Invoice.objects.bulk_create([n.invoice for n in new])
+    InvoiceItem.objects.bulk_create([line for n in new for line in n.lines])
+    InvoiceEvent.objects.bulk_create(events)
+    for n in new:
+        remember_related(n.invoice, items=n.lines)
+    for invoice in opening:
+        _deliver(invoice, actor=actor)
+
+
+@transaction.atomic
+def invoice_create(*, organization, actor: Actor, **spec) -> Invoice:
+    """Create a draft (finalized in the same transaction when ``status`` is OPEN); the keyword
+    arguments are ``invoice_build``'s."""
+    new = invoice_build(organization=organization, actor=actor, **spec)
+    invoices_insert(organization, [new], actor=actor)
+    return new.invoice
 
 
 @transaction.atomic
@@ -304,20 +354,56 @@ def invoice_finalize(*, invoice: Invoice, actor: Actor, now: datetime | None = N
 def _open(
     invoice: Invoice, *, actor: Actor, fields: Sequence[str] = (), now: datetime | None = None
 ) -> Invoice:
-    """DRAFT → OPEN for a priced invoice: the next gapless number, the move, the deliveries."""
+    """DRAFT → OPEN for a stored, priced invoice: number, move, deliveries."""
+    _number_and_open(invoice, actor=actor, fields=fields, now=now)
+    _deliver(invoice, actor=actor)
+    return invoice
+
+
+def _number_and_open(
+    invoice: Invoice, *, actor: Actor, fields: Sequence[str] = (), now: datetime | None = None
+) -> InvoiceEvent:
+    """The next gapless number and the move to OPEN."""
     now = now or timezone.now()
-    invoice.sequence, invoice.number = allocate_number(invoice.organization, now)
+    number = allocate_numbers(invoice.organization, 1, now)[0]
+    return _open_move(invoice, number, actor=actor, fields=fields, now=now)
+
+
+def _open_move(
+    invoice: Invoice,
+    number: tuple[int, str],
+    *,
+    actor: Actor,
+    now: datetime,
+    fields: Sequence[str] = (),
+) -> InvoiceEvent:
+    invoice.sequence, invoice.number = number
     invoice.finalized_at = now
-    _transition(
+    return _transition(
         invoice,
         Status.OPEN,
         actor=actor,
         note=f"number {invoice.number}",
         fields=[*fields, "sequence", "number", "finalized_at"],
     )
+
+
+def _deliver(invoice: Invoice, *, actor: Actor) -> None:
+    """The automatic deliveries of an invoice that just became OPEN (queued on commit)."""
     deliver_on_finalize(invoice=invoice, actor=actor)
     invoice_email_on_open(invoice)
-    return invoice
+
+
+def remember_related(invoice: Invoice, *, items: list[InvoiceItem]) -> None:
+    """Hand a just-created invoice its items and (no) payments as if they had been prefetched,
+    so answering with it costs no read."""
+    # Exactly what ``prefetch_related`` stores: a queryset whose results are already known.
+    cache = invoice.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name, rows in (("items", items), ("payments", [])):
+        manager = getattr(invoice, name)
+        cached = manager.get_queryset()
+        cached._result_cache, cached._prefetch_done = rows, True
+        cache[manager.field.remote_field.cache_name] = cached
 
 
 @transaction.atomic

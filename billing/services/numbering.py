@@ -1,15 +1,15 @@
 """Gapless per-organization invoice numbers.
 
-The counter row is incremented with ``UPDATE … SET last_value = last_value + 1`` inside the caller's
-transaction: PostgreSQL holds the row lock until commit and SQLite's IMMEDIATE transactions
-serialize writers, so two finalizations never read the same value, and a rollback gives the number
-back. The unique constraint on (organization, sequence) is the last line of defence.
+The counter row is advanced with ``UPDATE … SET last_value = last_value + n RETURNING …`` in the
+caller's transaction: PostgreSQL holds the row lock until commit and SQLite's IMMEDIATE
+transactions serialize writers, so two finalizations never read the same value, and a rollback
+gives the numbers back. The unique constraint on (organization, sequence) is the last line of
+defence.
 """
 
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import F
 
 from billing.models import InvoiceSequence, Organization
 
@@ -19,12 +19,33 @@ def format_number(organization: Organization, seq: int, when: datetime) -> str:
     return organization.invoice_number_format.format(seq=seq, year=year)
 
 
-def allocate_number(organization: Organization, when: datetime) -> tuple[int, str]:
-    """Next (sequence, formatted number). Must run inside the transaction that uses it."""
+def allocate_numbers(
+    organization: Organization, count: int, when: datetime
+) -> list[tuple[int, str]]:
+    """The next ``count`` (sequence, formatted number) pairs, consecutive.
+
+    Must run inside the transaction that uses them."""
     assert transaction.get_connection().in_atomic_block, "allocate inside the invoice transaction"
-    counter = InvoiceSequence.objects.filter(organization=organization)
-    if not counter.update(last_value=F("last_value") + 1):
+    last = _advance(organization, count)
+    if last is None:  # the organization's first invoice: create its counter, then count
         InvoiceSequence.objects.get_or_create(organization=organization)
-        counter.update(last_value=F("last_value") + 1)
-    seq = counter.values_list("last_value", flat=True).get()
-    return seq, format_number(organization, seq, when)
+        last = _advance(organization, count)
+    return [
+        (seq, format_number(organization, seq, when)) for seq in range(last - count + 1, last + 1)
+    ]
+
+
+def _advance(organization: Organization, count: int) -> int | None:
+    """``UPDATE … RETURNING``: the increment and its result in one statement."""
+    connection = transaction.get_connection()
+    meta = InvoiceSequence._meta
+    table = connection.ops.quote_name(meta.db_table)
+    key = meta.pk.get_db_prep_value(organization.pk, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last_value = last_value + %s "  # noqa: S608 (our own table)
+            f"WHERE {connection.ops.quote_name(meta.pk.column)} = %s RETURNING last_value",
+            [count, key],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None

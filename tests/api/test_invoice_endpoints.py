@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
 from billing.models import Invoice, InvoiceEvent, Payment
@@ -279,3 +280,77 @@ def test_listing_costs_the_same_queries_for_one_or_ten_invoices(
     with django_assert_num_queries(5):
         ten = api.get("invoices")
     assert (len(one.json()["data"]), len(ten.json()["data"])) == (1, 10)
+
+
+@pytest.mark.parametrize("status", ["DRAFT", "OPEN"])
+def test_create_answers_exactly_what_a_later_read_returns(api, status):
+    """The create answer is rendered from the invoice in memory; it must match the stored one."""
+    second = ProductFactory(organization=api.org, name="Hosting", unit_price=1999)
+    body = api.invoice_body(
+        status=status,
+        taxId=str(api.tax.pk),
+        items=[
+            {"product_id": str(api.product.pk), "quantity": 3},
+            {"product_id": str(second.pk), "quantity": "2.5"},
+        ],
+    )
+    created = api.post("invoices", body, key=f"same-as-read-{status}")
+    assert created.status_code == 201, created.json()
+    read = api.get(f"invoices/{created.json()['id']}")
+    assert created.json() == read.json()
+    assert (created.json()["status"], len(created.json()["items"])) == (status, 2)
+
+
+def test_create_with_an_idempotency_key_costs_a_fixed_number_of_queries(
+    api, django_assert_num_queries, settings
+):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    create(api)  # the organization's counter row exists from here on
+    body = api.invoice_body(status="OPEN", taxId=str(api.tax.pk), delivery="MANUALLY")
+    # The test runs in a transaction, so each transaction below is a savepoint here.
+    # credential 1; claim 3 (savepoint, insert, release); work 16: savepoint, savepoint,
+    # customer, wallet, tax, products, savepoint, tax components, counter, invoice, items,
+    # events, release, release, stored response, release
+    with django_assert_num_queries(20):
+        assert api.post("invoices", body, key="counted").status_code == 201
+
+
+def test_bulk_numbers_open_invoices_consecutively_and_answers_what_a_read_returns(api):
+    create(api, status="OPEN")  # INV-000001 is taken before the bulk request
+    bodies = [
+        api.invoice_body(status="OPEN", taxId=str(api.tax.pk)),
+        api.invoice_body(status="DRAFT"),
+        api.invoice_body(due_date="2020-01-01", status="OPEN"),  # refused by the service
+        api.invoice_body(status="OPEN"),
+    ]
+    data = api.post("invoices/bulk", {"invoices": bodies}).json()
+
+    assert [(s["index"], s["invoice"]["invoice_number"]) for s in data["successful"]] == [
+        (0, "INV-000002"),
+        (1, None),
+        (3, "INV-000003"),
+    ]
+    assert [(f["index"], f["message"]) for f in data["failed"]] == [
+        (2, "Due date cannot be in the past")
+    ]
+    for success in data["successful"]:
+        invoice = success["invoice"]
+        assert api.get(f"invoices/{invoice['id']}").json() == invoice
+        moves = InvoiceEvent.objects.filter(invoice_id=invoice["id"]).order_by("pk")
+        expected = [("", "DRAFT")] + ([("DRAFT", "OPEN")] if invoice["invoice_number"] else [])
+        assert [(e.from_status, e.to_status) for e in moves] == expected
+
+
+def test_bulk_costs_the_same_queries_for_one_or_ten_invoices(
+    api, django_assert_num_queries, settings
+):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    create(api)  # the counter row exists from here on
+    body = api.invoice_body(status="OPEN", taxId=str(api.tax.pk), delivery="MANUALLY")
+    # credential, customer, wallet, tax, tax components, products, savepoint, counter,
+    # invoices, items, events, release
+    with django_assert_num_queries(12):
+        api.post("invoices/bulk", {"invoices": [body]})
+    with django_assert_num_queries(12):
+        data = api.post("invoices/bulk", {"invoices": [body] * 10}).json()
+    assert data["summary"] == {"total": 10, "successful": 10, "failed": 0}

@@ -1,5 +1,6 @@
 """Invoice bodies in the Devdraft contract's own field names."""
 
+import functools
 from decimal import Decimal
 
 from django.conf import settings
@@ -241,6 +242,21 @@ class InvoiceSerializer(serializers.Serializer):
     @extend_schema_field({"type": "string", "format": "uri"})
     def get_messages_url(self, invoice: Invoice) -> str:
         return site_url(f"/api/v0/invoices/{invoice.pk}/messages")
+
+
+@functools.cache
+def _shared_invoice_serializer() -> InvoiceSerializer:
+    return InvoiceSerializer()
+
+
+def invoice_data(invoice: Invoice) -> dict:
+    """One invoice's body.
+
+    The serializer's fields are deep-copied and bound once per process instead of once per
+    call, as a ``many=True`` list does for its rows; ``to_representation`` keeps no state
+    between calls.
+    """
+    return _shared_invoice_serializer().to_representation(invoice)
 
 
 class InvoiceListSerializer(serializers.Serializer):

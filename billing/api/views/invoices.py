@@ -22,10 +22,10 @@ from billing.selectors import past_due_q
 from billing.services import invoices as lifecycle
 from billing.services.invoice_requests import (
     InvoiceRequest,
-    Lookups,
     invoice_preview,
     invoice_replace,
     invoice_submit,
+    invoice_submit_many,
 )
 from billing.services.payments import payment_record
 
@@ -68,7 +68,11 @@ class InvoiceView(ApiView):
 
     def represent(self, invoice: Invoice, status_code: int = status.HTTP_200_OK) -> Response:
         fresh = invoice_queryset(self.organization).get(pk=invoice.pk)
-        return Response(s.InvoiceSerializer(fresh).data, status=status_code)
+        return Response(s.invoice_data(fresh), status=status_code)
+
+    def created(self, invoice: Invoice) -> Response:
+        """A just-created invoice answers from memory: the service hands it over complete."""
+        return Response(s.invoice_data(invoice), status=status.HTTP_201_CREATED)
 
     def invoice_request(self, data) -> InvoiceRequest:
         return InvoiceRequest.from_body(self.validated(s.InvoiceCreateSerializer, data))
@@ -94,7 +98,7 @@ class InvoiceListView(InvoiceView):
             invoices = invoices.filter(created_at__date__lte=query["to_date"])
         total = invoices.count()
         page = invoices[query["skip"] : query["skip"] + query["take"]]
-        return Response({"data": s.InvoiceSerializer(page, many=True).data, "total": total})
+        return Response({"data": [s.invoice_data(invoice) for invoice in page], "total": total})
 
     @extend_schema(
         operation_id="invoices_create",
@@ -109,7 +113,7 @@ class InvoiceListView(InvoiceView):
             request=self.invoice_request(request.data),
             actor=self.actor,
         )
-        return self.represent(invoice, status.HTTP_201_CREATED)
+        return self.created(invoice)
 
 
 class InvoiceDetailView(InvoiceView):
@@ -119,7 +123,7 @@ class InvoiceDetailView(InvoiceView):
         responses={200: s.InvoiceSerializer, **COMMON_ERRORS, **NOT_FOUND},
     )
     def get(self, request, pk):
-        return Response(s.InvoiceSerializer(self.get_invoice(pk)).data)
+        return Response(s.invoice_data(self.get_invoice(pk)))
 
     @extend_schema(
         operation_id="invoices_update",
@@ -276,29 +280,28 @@ class InvoiceBulkView(InvoiceView):
     )
     def post(self, request):
         bodies = self.validated(s.BulkInvoiceInputSerializer, request.data)["invoices"]
-        lookups = Lookups(self.organization)
-        created, failed = [], []
+        requests, failed = {}, []
         for index, body in enumerate(bodies):
-            try:  # invoice_submit is atomic: a failing item rolls back only itself
-                invoice = invoice_submit(
-                    organization=self.organization,
-                    request=self.invoice_request(body),
-                    actor=self.actor,
-                    lookups=lookups,
-                )
-                created.append((index, invoice.pk))
+            try:
+                requests[index] = self.invoice_request(body)
             except ValidationError as exc:
                 failed.append({"index": index, **envelope(400, flatten(exc.detail))})
-            except BillingError as exc:
-                failed.append({"index": index, **envelope(exc.status_code, exc.message)})
+        results = invoice_submit_many(
+            organization=self.organization, requests=list(requests.values()), actor=self.actor
+        )
+        created = []
+        for index, result in zip(requests, results, strict=True):
+            if isinstance(result, BillingError):
+                failed.append({"index": index, **envelope(result.status_code, result.message)})
+            else:
+                created.append((index, result))
+        failed.sort(key=lambda failure: failure["index"])
         return Response(self.bulk_result(created, failed, len(bodies)))
 
     def bulk_result(self, created: list, failed: list, total: int) -> dict:
-        by_pk = invoice_queryset(self.organization).in_bulk([pk for _, pk in created])
         return {
             "successful": [
-                {"index": index, "invoice": s.InvoiceSerializer(by_pk[pk]).data}
-                for index, pk in created
+                {"index": index, "invoice": s.invoice_data(invoice)} for index, invoice in created
             ],
             "failed": failed,
             "summary": {"total": total, "successful": len(created), "failed": len(failed)},
