@@ -51,11 +51,11 @@ class ClientKeyAuthentication(BaseAuthentication):
         secret = request.headers.get("x-client-secret", "")
         credential = None
         if key and secret and len(key) <= 40:
-            credential = (
-                ApiCredential.objects.select_related("organization")
-                .filter(client_key=key, revoked_at__isnull=True)
-                .first()
+            # At most one row (the key is unique): no ORDER BY/LIMIT for ``first()`` to compile.
+            found = ApiCredential.objects.select_related("organization").filter(
+                client_key=key, revoked_at__isnull=True
             )
+            credential = next(iter(found), None)
         expected = credential.secret_hash if credential else DUMMY_HASH
         if not secrets.compare_digest(expected, hash_secret(secret)) or credential is None:
             raise AuthenticationFailed()

@@ -13,7 +13,7 @@ import json
 import re
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.http import HttpResponse
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
@@ -22,6 +22,7 @@ from rest_framework.response import Response
 
 from billing.api.errors import IdempotencyConflict, IdempotencyMismatch
 from billing.models import IdempotencyKey, Organization
+from config.db import single_write
 
 HEADERS = ("x-idempotency-key", "Idempotency-Key")
 KEY_SYNTAX = re.compile(r"[\x20-\x7e]{1,255}")
@@ -93,7 +94,7 @@ def claim(
 
 def _insert(record: IdempotencyKey) -> None:
     """One INSERT that commits by itself: a new key, the common case, costs one statement."""
-    with transaction.atomic():
+    with single_write():
         record.save(force_insert=True)
 
 

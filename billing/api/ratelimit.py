@@ -14,9 +14,10 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.db import DatabaseCache
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connections, router, transaction
+from django.db import connections, router
 
 from billing.models import RateLimitCounter
+from config.db import single_write
 
 PERIODS = {
     "s": (1, "second"),
@@ -104,7 +105,7 @@ def _database_increment(identity: str, window: int) -> int:
     """
     connection = connections[router.db_for_write(RateLimitCounter)]
     table = connection.ops.quote_name(RateLimitCounter._meta.db_table)
-    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+    with single_write(connection.alias), connection.cursor() as cursor:
         cursor.execute(
             f"""
             INSERT INTO {table} (identity, window_start, hits) VALUES (%s, %s, 1)

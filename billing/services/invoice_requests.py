@@ -22,7 +22,6 @@ from billing.services.invoices import (
     NewInvoice,
     compute_totals,
     invoice_build,
-    invoice_create,
     invoice_finalize,
     invoice_update_draft,
     invoices_insert,
@@ -207,13 +206,16 @@ def invoice_submit(
     resolved = resolve(
         request=request, lookups=lookups or Lookups(organization), allow_past_due=allow_past_due
     )
-    return invoice_create(
+    # invoice_create's own steps: this transaction already covers them, no nested savepoint.
+    new = invoice_build(
         organization=organization,
         items=resolved.items,
         status=request.status,
         actor=actor,
         **_create_kwargs(request, resolved),
     )
+    invoices_insert(organization, [new], actor=actor)
+    return new.invoice
 
 
 @transaction.atomic
