@@ -138,6 +138,9 @@ Q_CLUSTER = {
     # Successful results are not stored: rows like Message are the truth and the queue is only a
     # wake-up; storing (and counting) every success halved send throughput. Failures are kept.
     "save_limit": -1,
+    # The ORM broker's pusher takes up to 4 due tasks per poll instead of 1: one query fewer
+    # per task, measured +6 points of ideal send throughput with 8 workers on SQLite.
+    "bulk": 4,
     "poll": 0.2,
     "label": "Queue",
 }
