@@ -11,6 +11,7 @@ import re
 from http import HTTPStatus
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import IntegrityError
 from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -125,6 +126,15 @@ def exception_handler(exc: Exception, context: dict) -> Response:
             headers["Retry-After"] = str(getattr(exc, "retry_after", 1))
         if isinstance(exc, exceptions.MethodNotAllowed):
             headers["Allow"] = ", ".join(context["view"].allowed_methods)
+    elif isinstance(exc, IntegrityError):
+        # A concurrent change won (e.g. a referenced customer deleted meanwhile): retryable.
+        logger.warning("API write conflicted with a concurrent change: %s", exc)
+        status, message, extra = (
+            409,
+            "The request conflicted with a concurrent change; retry it",
+            {},
+        )
+        headers["Retry-After"] = "1"
     elif is_database_busy(exc):
         # Same answer as the middleware gives outside DRF: 503 + Retry-After, never a 500.
         busy = busy_response()

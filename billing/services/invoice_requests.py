@@ -193,6 +193,35 @@ def _create_kwargs(request: InvoiceRequest, resolved: ResolvedInvoice) -> dict:
     }
 
 
+def invoice_prepare(
+    *,
+    organization: Organization,
+    request: InvoiceRequest,
+    actor: Actor,
+    lookups: Lookups | None = None,
+    allow_past_due: bool = False,
+) -> NewInvoice:
+    """Everything before the writes: look up, check and price. It only reads, so it can run
+    before the write transaction opens (on SQLite that keeps the write lock short)."""
+    resolved = resolve(
+        request=request, lookups=lookups or Lookups(organization), allow_past_due=allow_past_due
+    )
+    return invoice_build(
+        organization=organization,
+        items=resolved.items,
+        status=request.status,
+        actor=actor,
+        **_create_kwargs(request, resolved),
+    )
+
+
+@transaction.atomic
+def invoice_store(*, organization: Organization, prepared: NewInvoice, actor: Actor) -> Invoice:
+    """Insert a prepared invoice (numbered and opened in this transaction when asked)."""
+    invoices_insert(organization, [prepared], actor=actor)
+    return prepared.invoice
+
+
 @transaction.atomic
 def invoice_submit(
     *,
@@ -203,39 +232,30 @@ def invoice_submit(
     allow_past_due: bool = False,
 ) -> Invoice:
     """Create an invoice from an API body (finalized in the same transaction when OPEN)."""
-    resolved = resolve(
-        request=request, lookups=lookups or Lookups(organization), allow_past_due=allow_past_due
-    )
-    # invoice_create's own steps: this transaction already covers them, no nested savepoint.
-    new = invoice_build(
+    prepared = invoice_prepare(
         organization=organization,
-        items=resolved.items,
-        status=request.status,
+        request=request,
         actor=actor,
-        **_create_kwargs(request, resolved),
+        lookups=lookups,
+        allow_past_due=allow_past_due,
     )
-    invoices_insert(organization, [new], actor=actor)
-    return new.invoice
+    invoices_insert(organization, [prepared], actor=actor)
+    return prepared.invoice
 
 
 @transaction.atomic
 def invoice_submit_many(
     *, organization: Organization, requests: Sequence[InvoiceRequest], actor: Actor
 ) -> list[Invoice | BillingError]:
-    """Create many invoices, each validated on its own; the answer lists, in order, the invoice
+    """Create many invoices, each checked on its own; the answer lists, in order, the invoice
     or the reason it was refused. The valid ones are inserted set-wise (``invoices_insert``)."""
     lookups = Lookups(organization)
     results: list[NewInvoice | BillingError] = []
     for request in requests:
         try:
-            resolved = resolve(request=request, lookups=lookups)
             results.append(
-                invoice_build(
-                    organization=organization,
-                    items=resolved.items,
-                    status=request.status,
-                    actor=actor,
-                    **_create_kwargs(request, resolved),
+                invoice_prepare(
+                    organization=organization, request=request, actor=actor, lookups=lookups
                 )
             )
         except BillingError as exc:

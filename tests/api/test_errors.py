@@ -3,8 +3,15 @@
 from unittest import mock
 
 import pytest
+from django.db import IntegrityError
 
+from billing.api.errors import exception_handler
+from billing.api.serializers.invoices import InvoiceCreateSerializer
 from billing.models import Invoice
+from billing.services.actors import Actor
+from billing.services.invoice_requests import InvoiceRequest, invoice_prepare, invoice_store
+from tests.api.conftest import Api
+from tests.factories import OrganizationFactory
 
 
 def test_malformed_json(api):
@@ -74,3 +81,31 @@ def test_a_huge_skip_is_a_400_not_a_database_error(api, path):
     assert response.status_code == 400
     assert response.json()["statusCode"] == 400
     assert any("skip" in m for m in response.json()["message"])
+
+
+def test_a_write_that_loses_to_a_concurrent_change_answers_409_not_500():
+    response = exception_handler(IntegrityError("FOREIGN KEY constraint failed"), {})
+    assert (response.status_code, response["Retry-After"], response.data) == (
+        409,
+        "1",
+        {
+            "statusCode": 409,
+            "message": "The request conflicted with a concurrent change; retry it",
+            "error": "Conflict",
+        },
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_customer_deleted_between_prepare_and_store_fails_the_store():
+    """Why the 409 above exists: an invoice is prepared before its write transaction."""
+    api = Api(OrganizationFactory())
+    actor = Actor(label="test")
+    serializer = InvoiceCreateSerializer(data=api.invoice_body())
+    serializer.is_valid(raise_exception=True)
+    request = InvoiceRequest.from_body(serializer.validated_data)
+    prepared = invoice_prepare(organization=api.org, request=request, actor=actor)
+    api.customer.delete()
+    with pytest.raises(IntegrityError):
+        invoice_store(organization=api.org, prepared=prepared, actor=actor)
+    assert Invoice.objects.count() == 0

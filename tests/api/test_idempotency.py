@@ -91,7 +91,7 @@ def test_abandoned_claim_is_taken_over_after_the_lock_expires(api):
 
 def test_failed_work_releases_the_key_so_a_retry_runs(api):
     key, body = new_key(), api.invoice_body()
-    with mock.patch("billing.api.views.invoices.invoice_submit", side_effect=RuntimeError("boom")):
+    with mock.patch("billing.api.views.invoices.invoice_store", side_effect=RuntimeError("boom")):
         failed = api.post("invoices", body, key=key)
     assert failed.status_code == 500
     assert failed.json() == {

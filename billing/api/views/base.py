@@ -93,8 +93,18 @@ class ApiView(APIView):
         return self.response
 
     def _run(self, handler, request, *args, **kwargs):
+        """Run the handler; with an idempotency key, claim first and store its answer.
+
+        A view may define ``prepare_<method>(request, …)``: its reads and checks, run before
+        the write transaction, whose result the handler receives as ``prepared``.
+        """
+        if handler == self.http_method_not_allowed:
+            return handler(request, *args, **kwargs)
+        prepare = getattr(self, f"prepare_{request.method.lower()}", None)
         key = idempotency.key_from(request) if request.method in UNSAFE_METHODS else None
-        if key is None or handler == self.http_method_not_allowed:
+        if key is None:
+            if prepare is not None:
+                kwargs["prepared"] = prepare(request, *args, **kwargs)
             return handler(request, *args, **kwargs)
         claimed = idempotency.claim(
             organization=self.organization,
@@ -106,6 +116,8 @@ class ApiView(APIView):
         if not isinstance(claimed, idempotency.IdempotencyKey):
             return claimed  # the stored response of the first request
         try:
+            if prepare is not None:
+                kwargs["prepared"] = prepare(request, *args, **kwargs)
             with transaction.atomic():
                 response = idempotency.render(handler(request, *args, **kwargs))
                 idempotency.complete(claimed, response)

@@ -22,11 +22,13 @@ from billing.selectors import past_due_q
 from billing.services import invoices as lifecycle
 from billing.services.invoice_requests import (
     InvoiceRequest,
+    invoice_prepare,
     invoice_preview,
     invoice_replace,
-    invoice_submit,
+    invoice_store,
     invoice_submit_many,
 )
+from billing.services.invoices import NewInvoice
 from billing.services.payments import payment_record
 
 Status = Invoice.Status
@@ -107,13 +109,16 @@ class InvoiceListView(InvoiceView):
         parameters=[IDEMPOTENCY_HEADER],
         responses={201: s.InvoiceSerializer, **CREATE_ERRORS},
     )
-    def post(self, request):
-        invoice = invoice_submit(
+    def post(self, request, prepared: NewInvoice):
+        invoice = invoice_store(organization=self.organization, prepared=prepared, actor=self.actor)
+        return self.created(invoice)
+
+    def prepare_post(self, request) -> NewInvoice:
+        return invoice_prepare(
             organization=self.organization,
             request=self.invoice_request(request.data),
             actor=self.actor,
         )
-        return self.created(invoice)
 
 
 class InvoiceDetailView(InvoiceView):
