@@ -25,6 +25,7 @@ from billing.services.invoices import (
     invoice_void,
 )
 from billing.services.payments import payment_record
+from config.admin import ReadOnlyAdminMixin
 
 Status = Invoice.Status
 
@@ -161,15 +162,9 @@ class InvoiceItemInline(DraftOnlyInlineMixin, admin.TabularInline):
         return self._money(obj, obj.tax_amount)
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
     can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class PaymentInline(ReadOnlyInline):
@@ -470,7 +465,7 @@ class InvoiceAdmin(EmailInvoiceAdminMixin, WhatsAppInvoiceAdminMixin, admin.Mode
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Payments are recorded from the invoice page (through the payment service) only."""
 
     list_display = ("invoice", "amount_display", "method", "reference", "paid_at")
@@ -482,28 +477,10 @@ class PaymentAdmin(admin.ModelAdmin):
     def amount_display(self, obj: Payment) -> str:
         return obj.invoice.money(obj.amount)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(InvoiceEvent)
-class InvoiceEventAdmin(admin.ModelAdmin):
+class InvoiceEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "invoice", "from_status", "to_status", "actor_label", "note")
     list_select_related = ("invoice",)
     list_filter = ("to_status",)
     search_fields = ("invoice__number", "actor_label")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

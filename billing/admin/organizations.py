@@ -3,6 +3,7 @@ from django.template.response import TemplateResponse
 
 from billing.models import ApiCredential, InvoiceSequence, Organization
 from billing.services.organizations import api_credential_create, organization_register
+from config.admin import ReadOnlyAdminMixin
 
 
 @admin.register(Organization)
@@ -34,18 +35,9 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(InvoiceSequence)
-class InvoiceSequenceAdmin(admin.ModelAdmin):
+class InvoiceSequenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("organization", "last_value")
     list_select_related = ("organization",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ApiCredential)

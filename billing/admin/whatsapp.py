@@ -11,11 +11,12 @@ from django.utils.html import format_html
 from billing.models import Invoice
 from billing.services.actors import Actor
 from billing.services.whatsapp import invoice_send_whatsapp, whatsapp_preview
+from config.admin import ReadOnlyAdminMixin
 from notifications.logs import mask_phone
 from notifications.models import Message
 
 
-class MessageLogInline(GenericTabularInline):
+class MessageLogInline(ReadOnlyAdminMixin, GenericTabularInline):
     """Read-only: statuses only ever change through the notifications pipeline."""
 
     model = Message
@@ -33,12 +34,6 @@ class MessageLogInline(GenericTabularInline):
         "link",
     )
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="Recipient")
     def recipient_masked(self, obj: Message) -> str:

@@ -6,24 +6,14 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
+from config.admin import ReadOnlyAdminMixin
 from notifications import pipeline
 from notifications.channels.base import SendRefused
 from notifications.logs import mask_phone
 from notifications.models import InboundWebhook, Message, MessageEvent, OrphanEvent
 
 
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class MessageEventInline(ReadOnlyMixin, admin.TabularInline):
+class MessageEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = MessageEvent
     verbose_name_plural = "Timeline"
     extra = 0
@@ -49,7 +39,7 @@ RESEND_ACTIONS = {
 
 
 @admin.register(Message)
-class MessageAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class MessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "created_at",
         "channel",
@@ -158,7 +148,7 @@ class MessageAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(InboundWebhook)
-class InboundWebhookAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class InboundWebhookAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("received_at", "provider", "state", "result_summary")
     list_filter = ("provider", "state")
     fields = (
@@ -184,7 +174,7 @@ class InboundWebhookAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(OrphanEvent)
-class OrphanEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class OrphanEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("received_at", "provider", "provider_message_id", "status", "adopted_by")
     list_filter = ("status", ("adopted_by", admin.EmptyFieldListFilter))
     search_fields = ("=provider_message_id",)

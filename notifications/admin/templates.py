@@ -7,6 +7,7 @@ here; a new version is added in code so that what was sent can always be explain
 from django.contrib import admin
 from django.template.loader import render_to_string
 
+from config.admin import ReadOnlyAdminMixin
 from notifications.models import MessageTemplate, TemplateVersion
 from notifications.templating.errors import InvalidTemplateData
 from notifications.templating.registry import field_specs
@@ -39,20 +40,11 @@ class MessageTemplateAdmin(admin.ModelAdmin):
 
 
 @admin.register(TemplateVersion)
-class TemplateVersionAdmin(admin.ModelAdmin):
+class TemplateVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("template", "version", "status")
     list_filter = ("status", "template")
     fields = ("template", "version", "status", "body_template", "schema", "defaults", "preview")
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="Fields")
     def schema(self, obj: TemplateVersion) -> str:

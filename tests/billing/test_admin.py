@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from django.apps import apps
 from django.contrib import admin
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -227,3 +228,27 @@ def test_user_data_is_escaped_in_the_changelist(admin_client):
     page = admin_client.get(reverse("admin:billing_invoice_changelist")).content.decode()
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+READ_ONLY = [
+    "billing.InvoiceSequence",
+    "billing.Payment",
+    "billing.InvoiceEvent",
+    "notifications.TemplateVersion",
+    "notifications.Message",
+    "notifications.InboundWebhook",
+    "notifications.OrphanEvent",
+]
+
+
+@pytest.mark.parametrize("label", READ_ONLY)
+def test_records_only_services_write_are_read_only_for_everyone(rf, admin_user, label):
+    model_admin = admin.site._registry[apps.get_model(label)]
+    request = rf.get("/")
+    request.user = admin_user  # a superuser: the refusal is the admin's, not a missing grant
+    assert (
+        model_admin.has_add_permission(request),
+        model_admin.has_change_permission(request),
+        model_admin.has_delete_permission(request),
+        model_admin.has_view_permission(request),
+    ) == (False, False, False, True)
