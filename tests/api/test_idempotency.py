@@ -1,13 +1,13 @@
 """Idempotent writes: replay, mismatch, in-flight conflict, release on rollback, reaping."""
 
 from datetime import timedelta
-from unittest import mock
 
 from django.utils import timezone
 
 from billing.api import idempotency
 from billing.models import IdempotencyKey, Invoice
 from tests.api.conftest import new_key
+from tests.faults import database_refuses_inserts
 
 
 def test_replay_returns_the_identical_body_and_creates_nothing(api):
@@ -91,7 +91,7 @@ def test_abandoned_claim_is_taken_over_after_the_lock_expires(api):
 
 def test_failed_work_releases_the_key_so_a_retry_runs(api):
     key, body = new_key(), api.invoice_body()
-    with mock.patch("billing.api.views.invoices.invoice_store", side_effect=RuntimeError("boom")):
+    with database_refuses_inserts("billing_invoice"):
         failed = api.post("invoices", body, key=key)
     assert failed.status_code == 500
     assert failed.json() == {

@@ -1,16 +1,15 @@
 """Recurring schedules: API, calendar, and the queue job creating each occurrence exactly once."""
 
 from datetime import date, timedelta
-from unittest import mock
 
 import pytest
-from django.db import IntegrityError
 from django.utils import timezone
 from django_q.models import Schedule
 
 from billing.models import Invoice, RecurringInvoice, RecurringOccurrence
 from billing.models.recurring import add_months
 from billing.services import recurring
+from tests.faults import database_refuses_inserts
 
 
 def template(api) -> dict:
@@ -79,9 +78,7 @@ def test_a_concurrent_duplicate_rolls_back_with_its_number(api):
         count=1,
         start_date=timezone.localdate(),
     )
-    with mock.patch.object(
-        RecurringOccurrence.objects, "create", side_effect=IntegrityError("unique")
-    ):
+    with database_refuses_inserts("billing_recurringoccurrence", as_duplicate=True):
         assert recurring.recurring_run(schedule=schedule) == []
     assert Invoice.objects.count() == 0
     assert [i.number for i in recurring.recurring_run(schedule=schedule)] == ["INV-000001"]

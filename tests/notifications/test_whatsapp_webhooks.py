@@ -6,7 +6,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.db import DatabaseError
 from django.db.models import Q
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -20,6 +19,7 @@ from notifications import status as st
 from notifications.channels.whatsapp.webhooks import parse
 from notifications.models import InboundWebhook, Message, OrphanEvent
 from notifications.status_events import apply_event
+from tests.faults import database_refuses_inserts
 from tests.notifications.whatsapp_support import seed_invoice
 
 pytestmark = pytest.mark.django_db
@@ -100,12 +100,10 @@ def test_deep_nesting_is_a_400_not_a_crash(client):
     assert post(client, b"[" * 100_000 + b"]" * 100_000).status_code == 400
 
 
-def test_storage_failure_answers_503(client, monkeypatch):
-    def broken(*args, **kwargs):
-        raise DatabaseError("disk full")
-
-    monkeypatch.setattr(InboundWebhook.objects, "create", broken)
-    assert post(client, {"ack": []}).status_code == 503
+@pytest.mark.django_db(transaction=True)  # autocommit, as in production: nothing to poison
+def test_storage_failure_answers_503(client):
+    with database_refuses_inserts("notifications_inboundwebhook"):
+        assert post(client, {"ack": []}).status_code == 503
 
 
 def test_only_post_is_accepted(client):
