@@ -40,11 +40,26 @@ def _no_constants(name: str):
 
 
 def parse_json(body: bytes):
-    """The decoded body, or raise ``ValueError`` (deep nesting included, never a crash)."""
+    """The decoded body, or raise ``ValueError`` (deep nesting included, never a crash).
+
+    NUL characters in keys and strings become U+FFFD: PostgreSQL's text and jsonb cannot hold
+    them, so an event detail or a result carrying one would fail to save and leave the webhook
+    unprocessed. The raw body stays byte-exact in its row.
+    """
     try:
-        return json.loads(body, parse_constant=_no_constants)
+        return _without_nul(json.loads(body, parse_constant=_no_constants))
     except RecursionError as exc:
         raise ValueError("JSON nested too deeply") from exc
+
+
+def _without_nul(value):
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd") if "\x00" in value else value
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+    return value
 
 
 def channel_for_provider(provider: str) -> str:

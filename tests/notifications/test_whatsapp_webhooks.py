@@ -138,6 +138,21 @@ JSON = hs.recursive(
 )
 
 
+def test_nul_characters_are_replaced_so_the_webhook_is_still_processed(client):
+    """PostgreSQL cannot store NUL in text or jsonb; hypothesis found the stuck webhook."""
+    message = accepted(provider_id="wamid.nul")
+    body = {
+        "ack": [ack("delivered", provider_id="wamid.nul", note="a\x00b"), {"id": "x\x00"}],
+        "\x00": "y",
+    }
+    response = post(client, body)
+    stored = InboundWebhook.objects.latest("pk")
+    assert (response.status_code, stored.state) == (200, "processed")
+    assert bytes(stored.body) == json.dumps(body).encode()  # the raw body is kept exactly
+    assert stored.result["unparsed"] == [{"id": "x\ufffd"}]
+    assert Message.objects.get(pk=message.pk).status == st.DELIVERED
+
+
 @HYPOTHESIS
 @given(body=JSON)
 def test_malformed_bodies_never_produce_a_5xx(client, body):
