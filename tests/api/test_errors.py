@@ -5,10 +5,11 @@ from django.db import DatabaseError, IntegrityError, OperationalError, connectio
 
 from billing.api.errors import exception_handler
 from billing.api.serializers.invoices import InvoiceCreateSerializer
-from billing.models import Invoice
+from billing.models import IdempotencyKey, Invoice
 from billing.services.actors import Actor
 from billing.services.invoice_requests import InvoiceRequest, invoice_prepare, invoice_store
-from tests.api.conftest import Api
+from notifications.models import Message
+from tests.api.conftest import Api, new_key
 from tests.factories import OrganizationFactory
 
 
@@ -112,3 +113,44 @@ def test_a_customer_deleted_between_prepare_and_store_fails_the_store():
     with pytest.raises(IntegrityError):
         invoice_store(organization=api.org, prepared=prepared, actor=actor)
     assert Invoice.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "sentence"),
+    [
+        ({"templateId": "invoice", "data": {"invoiceNumber": "INV\x001"}}, "data.invoiceNumber"),
+        ({"invoices": [{"name": "ok"}, {"items": [{"product_id": "a\x00"}]}]}, None),
+        ({"data": {"bad\x00key": 1}}, "body"),
+    ],
+)
+def test_a_nul_character_anywhere_in_a_body_is_a_400(api, body, sentence):
+    """PostgreSQL cannot store NUL: free-form fields must not carry one to the database."""
+    path = "invoices/bulk" if "invoices" in body else "messages"
+    response = api.post(path, body, key=new_key())
+    where = sentence or "invoices[1].items[0].product_id"
+    assert (response.status_code, response.json()["message"]) == (
+        400,
+        [f"{where}: Null characters are not allowed."],
+    )
+    assert (Invoice.objects.count(), Message.objects.count(), IdempotencyKey.objects.count()) == (
+        0,
+        0,
+        0,
+    )
+
+
+def test_a_nul_character_in_the_query_is_a_400(api):
+    response = api.get("invoices", status="OPEN\x00")
+    assert (response.status_code, response.json()["message"]) == (
+        400,
+        ["query: Null characters are not allowed."],
+    )
+
+
+def test_preview_answers_a_nul_character_like_any_invalid_body(api):
+    body = {**api.invoice_body(), "name": "Website\x00"}
+    response = api.post("invoices/preview", body)
+    assert (response.status_code, response.json()["validation"]) == (
+        200,
+        {"isValid": False, "errors": ["name: Null characters are not allowed."]},
+    )

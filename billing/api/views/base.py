@@ -41,10 +41,37 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 )
 
 
+def nul_path(value) -> str | None:
+    """The path (``items[0].name``) of the first key or string holding a NUL character.
+
+    Iterative: a body nested as deep as the JSON parser allows must not exhaust the stack here.
+    """
+    stack = [(value, "")]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return path or "body"
+            continue
+        if isinstance(value, dict):
+            children = value.items()
+        elif isinstance(value, list):
+            children = enumerate(value)
+        else:
+            continue
+        for key, item in reversed(list(children)):
+            if isinstance(key, str) and "\x00" in key:
+                return "body"  # a key cannot name itself without the character
+            inner = f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}" if path else key
+            stack.append((item, inner))
+    return None
+
+
 class ApiView(APIView):
     authentication_classes = [ClientKeyAuthentication]
     permission_classes = [IsAuthenticated]
     max_body_bytes = MAX_BODY_BYTES
+    refuses_nul = True  # see _check_no_nul
 
     def get_exception_handler(self):
         return exception_handler
@@ -64,6 +91,8 @@ class ApiView(APIView):
         if self.rate_usage.exceeded:
             raise RateLimited(limit.count, limit.period_name, self.rate_usage.reset)
         self._check_body_size(request)
+        if self.refuses_nul:
+            self._check_no_nul(request)
 
     def _check_body_size(self, request) -> None:
         try:
@@ -72,6 +101,17 @@ class ApiView(APIView):
             raise ValidationError({"Content-Length": ["must be a number"]}) from exc
         if length > self.max_body_bytes:
             raise PayloadTooLarge(f"Request body must not exceed {self.max_body_bytes} bytes")
+
+    def _check_no_nul(self, request) -> None:
+        """No NUL character anywhere in the query or the body: PostgreSQL cannot store one, and
+        free-form fields (template data, e-mail options) would otherwise carry it to the
+        database. DRF's string fields refuse it already; this covers keys and free-form JSON."""
+        for key, values in request.query_params.lists():
+            if "\x00" in key or any("\x00" in value for value in values):
+                raise ValidationError({"query": ["Null characters are not allowed."]})
+        where = nul_path(request.data) if request.method in UNSAFE_METHODS else None
+        if where is not None:
+            raise ValidationError({where: ["Null characters are not allowed."]})
 
     def dispatch(self, request, *args, **kwargs):
         # DRF's dispatch with one change: the handler runs through ``_run`` (idempotency).

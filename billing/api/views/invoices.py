@@ -224,6 +224,9 @@ class InvoicePaymentsView(InvoiceView):
 
 
 class InvoicePreviewView(InvoiceView):
+    # Stores nothing, and answers every invalid body (NUL included) with 200 + isValid false.
+    refuses_nul = False
+
     @extend_schema(
         operation_id="invoices_preview",
         tags=["invoices"],
