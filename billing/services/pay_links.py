@@ -5,6 +5,7 @@ A link works until 30 days after the due date, or 30 days after a fresh link was
 link rotates the token, so every older link stops working.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -31,6 +32,8 @@ PURPOSE = "payment_link"
 VALIDITY = documents.LINK_VALID_AFTER_DUE
 RESEND_GAP = timedelta(minutes=10)
 
+TOKEN_SYNTAX = re.compile(r"[A-Za-z0-9_-]{1,64}")  # secrets.token_urlsafe's alphabet
+
 
 @dataclass(frozen=True)
 class RenewedLink:
@@ -39,8 +42,11 @@ class RenewedLink:
 
 
 def invoice_for_token(token: str) -> Invoice | None:
-    """The issued invoice a token opens; None for anything else (the caller answers 404)."""
-    if not token or len(token) > 64:
+    """The issued invoice a token opens; None for anything else (the caller answers 404).
+
+    Only the alphabet tokens are made of is looked up: anything else (a NUL character, which
+    PostgreSQL refuses in a query) cannot be a token."""
+    if not TOKEN_SYNTAX.fullmatch(token):
         return None
     return (
         Invoice.objects.select_related("organization", "customer", "wallet")

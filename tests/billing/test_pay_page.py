@@ -161,3 +161,12 @@ def test_renew_on_a_live_link_only_redirects(client):
     invoice.refresh_from_db()
     assert response["Location"] == f"/pay/{invoice.payment_token}/"
     assert Message.objects.filter(purpose="payment_link").count() == 0
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit, as in production
+@pytest.mark.parametrize("token", ["abc%00def", "a%20b", "x" * 65])
+def test_a_malformed_token_is_the_same_404_as_an_unknown_one(client, token):
+    for suffix in ("", "pdf/"):
+        response = client.get(f"/pay/{token}/{suffix}")
+        assert response.status_code == 404
+    assert response.content == client.get(f"/pay/{'y' * 43}/").content
