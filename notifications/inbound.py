@@ -7,6 +7,7 @@ cannot apply is quarantined in the webhook row's ``result``, never dropped.
 
 import json
 import logging
+import re
 from datetime import timedelta
 
 from django.conf import settings
@@ -42,23 +43,27 @@ def _no_constants(name: str):
 def parse_json(body: bytes):
     """The decoded body, or raise ``ValueError`` (deep nesting included, never a crash).
 
-    NUL characters in keys and strings become U+FFFD: PostgreSQL's text and jsonb cannot hold
-    them, so an event detail or a result carrying one would fail to save and leave the webhook
-    unprocessed. The raw body stays byte-exact in its row.
+    NUL characters and lone UTF-16 surrogates in keys and strings become U+FFFD: PostgreSQL
+    cannot hold NUL and no database can encode a lone surrogate, so an event detail or a result
+    carrying one would fail to save and leave the webhook unprocessed. The raw body stays
+    byte-exact in its row.
     """
     try:
-        return _without_nul(json.loads(body, parse_constant=_no_constants))
+        return _storable(json.loads(body, parse_constant=_no_constants))
     except RecursionError as exc:
         raise ValueError("JSON nested too deeply") from exc
 
 
-def _without_nul(value):
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _storable(value):
     if isinstance(value, str):
-        return value.replace("\x00", "\ufffd") if "\x00" in value else value
+        return UNSTORABLE.sub("\ufffd", value)
     if isinstance(value, list):
-        return [_without_nul(item) for item in value]
+        return [_storable(item) for item in value]
     if isinstance(value, dict):
-        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+        return {_storable(key): _storable(item) for key, item in value.items()}
     return value
 
 

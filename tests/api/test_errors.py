@@ -139,6 +139,17 @@ def test_a_nul_character_anywhere_in_a_body_is_a_400(api, body, sentence):
     )
 
 
+def test_a_lone_surrogate_in_free_form_data_is_a_400(api):
+    """Not encodable as UTF-8 at all: a 500 on both databases before."""
+    raw = b'{"templateId": "invoice", "data": {"invoiceNumber": "INV\\ud800"}}'
+    response = api.client.post("/api/v0/messages", raw, content_type="application/json")
+    assert (response.status_code, response.json()["message"]) == (
+        400,
+        ["data.invoiceNumber: Surrogate characters are not allowed: U+D800."],
+    )
+    assert Message.objects.count() == 0
+
+
 def test_a_nul_character_in_the_query_is_a_400(api):
     response = api.get("invoices", status="OPEN\x00")
     assert (response.status_code, response.json()["message"]) == (

@@ -153,6 +153,19 @@ def test_nul_characters_are_replaced_so_the_webhook_is_still_processed(client):
     assert Message.objects.get(pk=message.pk).status == st.DELIVERED
 
 
+def test_lone_surrogates_are_replaced_so_the_webhook_is_still_processed(client):
+    message = accepted(provider_id="wamid.surrogate")
+    raw = (
+        b'{"ack": [{"id": "wamid.surrogate", "status": "read"},'
+        b' {"id": "wamid.\\ud800", "status": "sent", "phone": "79001230000"}]}'
+    )
+    response = post(client, raw)
+    stored = InboundWebhook.objects.latest("pk")
+    assert (response.status_code, stored.state, bytes(stored.body)) == (200, "processed", raw)
+    assert Message.objects.get(pk=message.pk).status == st.READ
+    assert OrphanEvent.objects.get().provider_message_id == "wamid.\ufffd"
+
+
 @HYPOTHESIS
 @given(body=JSON)
 def test_malformed_bodies_never_produce_a_5xx(client, body):

@@ -1,5 +1,7 @@
 """The base every API view shares: credentials, rate limit, body cap, idempotency, envelope."""
 
+import re
+
 from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import status
@@ -41,8 +43,13 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 )
 
 
-def nul_path(value) -> str | None:
-    """The path (``items[0].name``) of the first key or string holding a NUL character.
+# What no database column can hold: NUL (PostgreSQL refuses it) and lone UTF-16 surrogates
+# (not encodable as UTF-8 at all). DRF's string fields refuse both already.
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def unstorable_text(value) -> tuple[str, str] | None:
+    """(path, sentence) for the first key or string a database cannot store, or None.
 
     Iterative: a body nested as deep as the JSON parser allows must not exhaust the stack here.
     """
@@ -50,8 +57,9 @@ def nul_path(value) -> str | None:
     while stack:
         value, path = stack.pop()
         if isinstance(value, str):
-            if "\x00" in value:
-                return path or "body"
+            found = UNSTORABLE.search(value)
+            if found:
+                return path or "body", _sentence(found.group())
             continue
         if isinstance(value, dict):
             children = value.items()
@@ -60,18 +68,25 @@ def nul_path(value) -> str | None:
         else:
             continue
         for key, item in reversed(list(children)):
-            if isinstance(key, str) and "\x00" in key:
-                return "body"  # a key cannot name itself without the character
+            found = UNSTORABLE.search(key) if isinstance(key, str) else None
+            if found:
+                return "body", _sentence(found.group())  # a key cannot name itself here
             inner = f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}" if path else key
             stack.append((item, inner))
     return None
+
+
+def _sentence(character: str) -> str:
+    if character == "\x00":
+        return "Null characters are not allowed."
+    return f"Surrogate characters are not allowed: U+{ord(character):X}."
 
 
 class ApiView(APIView):
     authentication_classes = [ClientKeyAuthentication]
     permission_classes = [IsAuthenticated]
     max_body_bytes = MAX_BODY_BYTES
-    refuses_nul = True  # see _check_no_nul
+    checks_text = True  # see _check_storable_text
 
     def get_exception_handler(self):
         return exception_handler
@@ -91,8 +106,8 @@ class ApiView(APIView):
         if self.rate_usage.exceeded:
             raise RateLimited(limit.count, limit.period_name, self.rate_usage.reset)
         self._check_body_size(request)
-        if self.refuses_nul:
-            self._check_no_nul(request)
+        if self.checks_text:
+            self._check_storable_text(request)
 
     def _check_body_size(self, request) -> None:
         try:
@@ -102,16 +117,19 @@ class ApiView(APIView):
         if length > self.max_body_bytes:
             raise PayloadTooLarge(f"Request body must not exceed {self.max_body_bytes} bytes")
 
-    def _check_no_nul(self, request) -> None:
-        """No NUL character anywhere in the query or the body: PostgreSQL cannot store one, and
-        free-form fields (template data, e-mail options) would otherwise carry it to the
-        database. DRF's string fields refuse it already; this covers keys and free-form JSON."""
+    def _check_storable_text(self, request) -> None:
+        """No NUL or lone surrogate anywhere in the query or the body. DRF's string fields refuse
+        them already; this covers keys and free-form JSON (template data, e-mail options),
+        which would otherwise carry them to the database and fail there."""
         for key, values in request.query_params.lists():
-            if "\x00" in key or any("\x00" in value for value in values):
-                raise ValidationError({"query": ["Null characters are not allowed."]})
-        where = nul_path(request.data) if request.method in UNSAFE_METHODS else None
-        if where is not None:
-            raise ValidationError({where: ["Null characters are not allowed."]})
+            for text in (key, *values):
+                found = UNSTORABLE.search(text)
+                if found:
+                    raise ValidationError({"query": [_sentence(found.group())]})
+        problem = unstorable_text(request.data) if request.method in UNSAFE_METHODS else None
+        if problem is not None:
+            where, sentence = problem
+            raise ValidationError({where: [sentence]})
 
     def dispatch(self, request, *args, **kwargs):
         # DRF's dispatch with one change: the handler runs through ``_run`` (idempotency).

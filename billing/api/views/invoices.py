@@ -225,7 +225,7 @@ class InvoicePaymentsView(InvoiceView):
 
 class InvoicePreviewView(InvoiceView):
     # Stores nothing, and answers every invalid body (NUL included) with 200 + isValid false.
-    refuses_nul = False
+    checks_text = False
 
     @extend_schema(
         operation_id="invoices_preview",
