@@ -62,7 +62,10 @@ def pay_url(invoice: Invoice) -> str:
 
 
 def link_expires_on(invoice: Invoice) -> date:
-    """The last day the payment link works: 30 days after the due date."""
+    """The last day the payment link works: 30 days after the due date (the calendar's last
+    day for a due date within 30 days of it)."""
+    if invoice.due_date > date.max - LINK_VALID_AFTER_DUE:
+        return date.max
     return invoice.due_date + LINK_VALID_AFTER_DUE
 
 

@@ -42,6 +42,12 @@ def _check(schedule: RecurringInvoice) -> None:
         raise InvalidInvoice("start_date cannot be in the past")
     if not 1 <= schedule.count <= 120:
         raise InvalidInvoice("count must be between 1 and 120")
+    try:
+        schedule.due_date(schedule.count - 1)
+    except ValueError:  # a year past 9999
+        raise InvalidInvoice(
+            "The last due date of the schedule would be after 9999-12-31"
+        ) from None
     # The template must make a valid invoice now, so mistakes surface at creation, not months on.
     resolve(request=_occurrence_request(schedule, 0), lookups=Lookups(schedule.organization))
 

@@ -149,3 +149,12 @@ def test_schedules_exist_after_migrate(db):
         ("billing.idempotency_prune", "billing.api.idempotency.prune"),
         ("billing.recurring_invoices", "billing.services.recurring.recurring_create_due"),
     }
+
+
+def test_a_schedule_running_past_the_calendar_is_refused(api):
+    body = schedule_body(api, frequency="ANNUALLY", count=3, start_date="9998-06-01")
+    response = api.post("recurring-invoices", body)
+    assert (response.status_code, response.json()["message"]) == (
+        400,
+        "The last due date of the schedule would be after 9999-12-31",
+    )

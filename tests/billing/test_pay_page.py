@@ -1,11 +1,12 @@
 """The hosted invoice page behind a payment link, its PDF, expiry and fresh links."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core import mail
 from django.utils import timezone
 
+from billing import documents
 from billing.services import pay_links
 from billing.services.actors import Actor
 from billing.services.payments import payment_record
@@ -107,6 +108,12 @@ def test_the_link_works_until_30_days_after_the_due_date(client):
     assert response.status_code == 200
     assert "This payment link has expired" in response.content.decode()
     assert page(client, live, "pdf/").status_code == 302
+
+
+def test_a_due_date_at_the_end_of_the_calendar_keeps_the_link_valid_to_its_last_day(client):
+    invoice = issued_invoice(due_date=date(9999, 12, 31))
+    assert documents.link_expires_on(invoice) == date.max  # not an OverflowError
+    assert "amount-due" in page(client, invoice).content.decode()
 
 
 def expired_invoice():
