@@ -7,13 +7,13 @@ cannot apply is quarantined in the webhook row's ``result``, never dropped.
 
 import json
 import logging
-import re
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from config.text import REPLACEMENT, UNSTORABLE
 from notifications.channels import backend_class, get_backend
 from notifications.hooks import recipient_opted_out
 from notifications.logs import mask_phone
@@ -54,12 +54,9 @@ def parse_json(body: bytes):
         raise ValueError("JSON nested too deeply") from exc
 
 
-UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-
-
 def _storable(value):
     if isinstance(value, str):
-        return UNSTORABLE.sub("\ufffd", value)
+        return UNSTORABLE.sub(REPLACEMENT, value)
     if isinstance(value, list):
         return [_storable(item) for item in value]
     if isinstance(value, dict):

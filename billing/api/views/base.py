@@ -1,7 +1,5 @@
 """The base every API view shares: credentials, rate limit, body cap, idempotency, envelope."""
 
-import re
-
 from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import status
@@ -15,6 +13,7 @@ from billing.api.errors import PayloadTooLarge, RateLimited, exception_handler
 from billing.api.serializers.base import ErrorSerializer, RateLimitErrorSerializer
 from billing.models import Organization
 from billing.services.actors import Actor
+from config.text import UNSTORABLE
 
 MAX_BODY_BYTES = 64 * 1024
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -41,11 +40,6 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
     OpenApiParameter.HEADER,
     description="Up to 255 printable ASCII characters; `Idempotency-Key` is accepted too.",
 )
-
-
-# What no database column can hold: NUL (PostgreSQL refuses it) and lone UTF-16 surrogates
-# (not encodable as UTF-8 at all). DRF's string fields refuse both already.
-UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def unstorable_text(value) -> tuple[str, str] | None:
