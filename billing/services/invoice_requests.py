@@ -23,6 +23,7 @@ from billing.services.invoices import (
     compute_totals,
     invoice_build,
     invoice_finalize,
+    invoice_store,
     invoice_update_draft,
     invoices_insert,
     line_amount,
@@ -215,14 +216,6 @@ def invoice_prepare(
     )
 
 
-@transaction.atomic
-def invoice_store(*, organization: Organization, prepared: NewInvoice, actor: Actor) -> Invoice:
-    """Insert a prepared invoice (numbered and opened in this transaction when asked)."""
-    invoices_insert(organization, [prepared], actor=actor)
-    return prepared.invoice
-
-
-@transaction.atomic
 def invoice_submit(
     *,
     organization: Organization,
@@ -231,7 +224,8 @@ def invoice_submit(
     lookups: Lookups | None = None,
     allow_past_due: bool = False,
 ) -> Invoice:
-    """Create an invoice from an API body (finalized in the same transaction when OPEN)."""
+    """Create an invoice from an API body: prepared by reading, then stored in one transaction
+    (finalized there too when OPEN)."""
     prepared = invoice_prepare(
         organization=organization,
         request=request,
@@ -239,8 +233,7 @@ def invoice_submit(
         lookups=lookups,
         allow_past_due=allow_past_due,
     )
-    invoices_insert(organization, [prepared], actor=actor)
-    return prepared.invoice
+    return invoice_store(organization=organization, prepared=prepared, actor=actor)
 
 
 @transaction.atomic

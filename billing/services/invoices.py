@@ -286,12 +286,17 @@ def invoices_insert(organization, new: Sequence[NewInvoice], *, actor: Actor) ->
 
 
 @transaction.atomic
+def invoice_store(*, organization, prepared: NewInvoice, actor: Actor) -> Invoice:
+    """Insert one built invoice (numbered and opened in this transaction when asked)."""
+    invoices_insert(organization, [prepared], actor=actor)
+    return prepared.invoice
+
+
 def invoice_create(*, organization, actor: Actor, **spec) -> Invoice:
     """Create a draft (finalized in the same transaction when ``status`` is OPEN); the keyword
     arguments are ``invoice_build``'s."""
-    new = invoice_build(organization=organization, actor=actor, **spec)
-    invoices_insert(organization, [new], actor=actor)
-    return new.invoice
+    prepared = invoice_build(organization=organization, actor=actor, **spec)
+    return invoice_store(organization=organization, prepared=prepared, actor=actor)
 
 
 @transaction.atomic

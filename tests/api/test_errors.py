@@ -7,7 +7,8 @@ from billing.api.errors import exception_handler
 from billing.api.serializers.invoices import InvoiceCreateSerializer
 from billing.models import IdempotencyKey, Invoice
 from billing.services.actors import Actor
-from billing.services.invoice_requests import InvoiceRequest, invoice_prepare, invoice_store
+from billing.services.invoice_requests import InvoiceRequest, invoice_prepare
+from billing.services.invoices import invoice_store
 from notifications.models import Message
 from tests.api.conftest import Api, new_key
 from tests.factories import OrganizationFactory

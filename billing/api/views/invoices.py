@@ -25,10 +25,9 @@ from billing.services.invoice_requests import (
     invoice_prepare,
     invoice_preview,
     invoice_replace,
-    invoice_store,
     invoice_submit_many,
 )
-from billing.services.invoices import NewInvoice
+from billing.services.invoices import NewInvoice, invoice_store
 from billing.services.payments import payment_record
 
 Status = Invoice.Status
