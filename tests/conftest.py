@@ -4,6 +4,7 @@ import pytest
 from django.conf import settings
 
 from tests.factories import OrganizationFactory
+from tests.notifications.whatsapp_support import STUB_BASE_URL
 
 
 def pytest_report_header(config):
@@ -43,3 +44,12 @@ def sync_queue(monkeypatch):
     from django_q.conf import Conf
 
     monkeypatch.setattr(Conf, "SYNC", True)
+
+
+@pytest.fixture
+def stub_channel(settings):
+    """The default 1MSG channel points at STUB_BASE_URL, for tests that stub its answers."""
+    settings.ONEMSG_BASE_URL = STUB_BASE_URL
+    settings.ONEMSG_CHANNEL_ID = "sandbox"
+    settings.ONEMSG_TOKEN = "secret-channel-token"
+    settings.ONEMSG_TEMPLATE_NAMESPACE = "sandbox_namespace"

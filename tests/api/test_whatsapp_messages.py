@@ -3,16 +3,10 @@
 import pytest
 import responses
 
-from tests.notifications.whatsapp_support import customer, seed_invoice
+from tests.notifications.whatsapp_support import STUB_SEND_URL, customer, seed_invoice
 
-URL = "http://1msg.test/sandbox/sendTemplate"
-
-
-@pytest.fixture(autouse=True)
-def onemsg(settings):
-    settings.ONEMSG_BASE_URL = "http://1msg.test"
-    settings.ONEMSG_CHANNEL_ID = "sandbox"
-    settings.ONEMSG_TOKEN = "secret-channel-token"
+pytestmark = pytest.mark.usefixtures("stub_channel")
+URL = STUB_SEND_URL
 
 
 @pytest.fixture

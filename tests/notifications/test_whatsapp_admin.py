@@ -10,17 +10,10 @@ from billing.services.whatsapp import invoice_send_whatsapp
 from notifications import pipeline
 from notifications import status as st
 from notifications.models import Message
-from tests.notifications.whatsapp_support import seed_invoice
+from tests.notifications.whatsapp_support import STUB_SEND_URL, seed_invoice
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stub_channel")]
 EVIL = '<script>alert("x")</script>'
-
-
-@pytest.fixture(autouse=True)
-def onemsg(settings):
-    settings.ONEMSG_BASE_URL = "http://1msg.test"
-    settings.ONEMSG_CHANNEL_ID = "sandbox"
-    settings.ONEMSG_TOKEN = "secret-channel-token"
 
 
 def test_the_invoice_page_previews_the_exact_message_escaped(admin_client):
@@ -45,7 +38,7 @@ def test_send_on_whatsapp_asks_first_then_sends_once(
     assert "Yes, send on WhatsApp" in confirm and "+*******4567" in confirm
     assert not Message.objects.exists()
     with responses.RequestsMock() as stub:
-        stub.post("http://1msg.test/sandbox/sendTemplate", json={"sent": True, "id": "wamid.9"})
+        stub.post(STUB_SEND_URL, json={"sent": True, "id": "wamid.9"})
         with django_capture_on_commit_callbacks(execute=True):
             admin_client.post(url)
             admin_client.post(url)  # double click
@@ -77,7 +70,7 @@ def test_resend_anyway_confirms_then_supersedes_with_an_audit(
     assert "may deliver the same invoice twice" in confirm
     assert Message.objects.count() == 1
     with responses.RequestsMock() as stub:
-        stub.post("http://1msg.test/sandbox/sendTemplate", json={"sent": True, "id": "wamid.2"})
+        stub.post(STUB_SEND_URL, json={"sent": True, "id": "wamid.2"})
         with django_capture_on_commit_callbacks(execute=True):
             admin_client.post(url, {**data, "confirmed": "yes", "reason": "customer asked"})
     old, new = Message.objects.get(pk=message.pk), Message.objects.get(is_active=True)

@@ -14,18 +14,15 @@ from notifications import status as st
 from notifications.channels.base import Outcome
 from notifications.channels.whatsapp import WhatsAppBackend
 from notifications.models import Message
-from tests.notifications.whatsapp_support import SEED_BODY, SEED_TEXT, seed_invoice
+from tests.notifications.whatsapp_support import (
+    SEED_BODY,
+    SEED_TEXT,
+    STUB_SEND_URL,
+    seed_invoice,
+)
 
-pytestmark = pytest.mark.django_db
-URL = "http://1msg.test/sandbox/sendTemplate"
-
-
-@pytest.fixture(autouse=True)
-def onemsg(settings):
-    settings.ONEMSG_BASE_URL = "http://1msg.test"
-    settings.ONEMSG_CHANNEL_ID = "sandbox"
-    settings.ONEMSG_TOKEN = "secret-channel-token"
-    settings.ONEMSG_TEMPLATE_NAMESPACE = "sandbox_namespace"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stub_channel")]
+URL = STUB_SEND_URL
 
 
 def queued_message() -> Message:

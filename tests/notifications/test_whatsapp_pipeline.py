@@ -15,18 +15,16 @@ from notifications import pipeline
 from notifications import status as st
 from notifications.models import Message, WhatsAppTemplate
 from notifications.tasks import send_message, sweep
-from tests.notifications.whatsapp_support import customer, seed_invoice, seed_org
+from tests.notifications.whatsapp_support import (
+    STUB_SEND_URL,
+    customer,
+    seed_invoice,
+    seed_org,
+)
 
-pytestmark = pytest.mark.django_db
-URL = "http://1msg.test/sandbox/sendTemplate"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stub_channel")]
+URL = STUB_SEND_URL
 ACTOR = Actor(label="test")
-
-
-@pytest.fixture(autouse=True)
-def onemsg(settings):
-    settings.ONEMSG_BASE_URL = "http://1msg.test"
-    settings.ONEMSG_CHANNEL_ID = "sandbox"
-    settings.ONEMSG_TOKEN = "secret-channel-token"
 
 
 @pytest.fixture

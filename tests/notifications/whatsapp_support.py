@@ -12,6 +12,11 @@ from billing.services.invoices import ItemInput, invoice_create
 from notifications.sandbox import Sandbox, SandboxConfig
 from tests.factories import CustomerFactory, OrganizationFactory, ProductFactory
 
+# The 1MSG channel of the ``stub_channel`` fixture, answered by ``responses`` stubs.
+STUB_BASE_URL = "http://1msg.test"
+STUB_SEND_URL = f"{STUB_BASE_URL}/sandbox/sendTemplate"
+
+
 SEED_TEXT = (
     "Hello, Alexey! Invoice #INV-2024-0842 has been issued for 49,900 RUB. "
     "Payment due: July 15, 2026."
