@@ -353,25 +353,12 @@ def invoice_finalize(*, invoice: Invoice, actor: Actor, now: datetime | None = N
     _validate_items(
         invoice.organization, invoice.currency, [ItemInput(i.product, i.quantity) for i in items]
     )
-    return _open(invoice, actor=actor, fields=_price(invoice, items), now=now)
-
-
-def _open(
-    invoice: Invoice, *, actor: Actor, fields: Sequence[str] = (), now: datetime | None = None
-) -> Invoice:
-    """DRAFT → OPEN for a stored, priced invoice: number, move, deliveries."""
-    _number_and_open(invoice, actor=actor, fields=fields, now=now)
-    _deliver(invoice, actor=actor)
-    return invoice
-
-
-def _number_and_open(
-    invoice: Invoice, *, actor: Actor, fields: Sequence[str] = (), now: datetime | None = None
-) -> InvoiceEvent:
-    """The next gapless number and the move to OPEN."""
+    priced = _price(invoice, items)  # before the number: the counter row stays locked less
     now = now or timezone.now()
     number = allocate_numbers(invoice.organization, 1, now)[0]
-    return _open_move(invoice, number, actor=actor, fields=fields, now=now)
+    _open_move(invoice, number, actor=actor, now=now, fields=priced)
+    _deliver(invoice, actor=actor)
+    return invoice
 
 
 def _open_move(
@@ -382,6 +369,8 @@ def _open_move(
     now: datetime,
     fields: Sequence[str] = (),
 ) -> InvoiceEvent:
+    """DRAFT → OPEN with its number: saved here for a stored invoice, and for a new one
+    returned with its event for the caller's INSERT (see ``_transition``)."""
     invoice.sequence, invoice.number = number
     invoice.finalized_at = now
     return _transition(
