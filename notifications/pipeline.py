@@ -45,7 +45,28 @@ class SendRequested:
     created: bool  # False: an active message already existed (double click, job run twice)
 
 
-def check_recipient(*, channel: str, tenant_id, recipient: str, subject) -> None:
+@dataclass(frozen=True)
+class SubjectRef:
+    """What a message is about, by reference: the recipient policy reads only what it needs
+    (billing reads the invoice's customer in one query instead of the invoice, then the
+    customer)."""
+
+    model: type
+    pk: str
+
+    @classmethod
+    def of(cls, subject) -> "SubjectRef | None":
+        return None if subject is None else cls(type(subject), str(subject.pk))
+
+    @classmethod
+    def of_message(cls, message: Message) -> "SubjectRef | None":
+        if message.subject_type_id is None:
+            return None
+        model = ContentType.objects.get_for_id(message.subject_type_id).model_class()
+        return cls(model, message.subject_id)
+
+
+def check_recipient(*, channel: str, tenant_id, recipient: str, subject: SubjectRef | None) -> None:
     """Ask the configured policy (billing: consent, opt-out); it raises ``SendRefused``."""
     path = getattr(settings, "NOTIFICATIONS_RECIPIENT_POLICY", "")
     if path:
@@ -80,7 +101,12 @@ def request_send(
     backend = get_backend(channel, tenant_id)
     refusal, payload = None, {}
     try:
-        check_recipient(channel=channel, tenant_id=tenant_id, recipient=recipient, subject=subject)
+        check_recipient(
+            channel=channel,
+            tenant_id=tenant_id,
+            recipient=recipient,
+            subject=SubjectRef.of(subject),
+        )
         prepared = backend.prepare(purpose=purpose, recipient=recipient, context=context)
         recipient, payload = prepared.recipient, prepared.payload
     except SendRefused as exc:
@@ -156,7 +182,7 @@ def deliver(message_id) -> str:
             channel=message.channel,
             tenant_id=message.tenant_id,
             recipient=message.recipient,
-            subject=message.subject,
+            subject=SubjectRef.of_message(message),
         )
     except SendRefused as exc:
         outcome = SendOutcome.rejected(exc.code, exc.text)
@@ -229,7 +255,10 @@ def message_resend(*, message_id, action: str, actor: str, reason: str = "") -> 
     if not old.is_active or old.status not in RETRYABLE_BY_HAND[action]:
         raise NotResendable(f"A {old.status} message cannot be sent again with {action!r}.")
     check_recipient(
-        channel=old.channel, tenant_id=old.tenant_id, recipient=old.recipient, subject=old.subject
+        channel=old.channel,
+        tenant_id=old.tenant_id,
+        recipient=old.recipient,
+        subject=SubjectRef.of_message(old),
     )
     Message.objects.filter(pk=old.pk).update(is_active=False, updated_at=timezone.now())
     new = Message.objects.create(

@@ -44,11 +44,15 @@ def consent_refusal(customer: Customer) -> SendRefused | None:
     return None
 
 
-def recipient_refusal(*, channel: str, tenant_id, recipient: str, subject) -> None:
+def recipient_refusal(
+    *, channel: str, tenant_id, recipient: str, subject: pipeline.SubjectRef | None
+) -> None:
     """The recipient policy notifications asks before creating and before sending (settings)."""
-    if channel != WHATSAPP or not isinstance(subject, Invoice):
+    if channel != WHATSAPP or subject is None or subject.model is not Invoice:
         return
-    refusal = consent_refusal(Customer.objects.get(pk=subject.customer_id))
+    # The invoice's customer in one query; a deleted invoice has no one left to ask.
+    customer = next(iter(Customer.objects.filter(invoices__pk=subject.pk)), None)
+    refusal = consent_refusal(customer) if customer is not None else None
     if refusal is not None:
         raise refusal
 

@@ -74,6 +74,16 @@ def test_an_opt_out_between_request_and_send_is_honoured(stub):
     assert len(stub.calls) == 0
 
 
+def test_a_delivery_costs_a_fixed_number_of_queries(stub, django_assert_num_queries):
+    message = invoice_send_whatsapp(invoice=seed_invoice(), actor=ACTOR).message
+    # Claim (savepoint, update, event, release), the message, the customer of its invoice,
+    # the channel settings, the outcome (savepoint, update, event, release) and the orphan
+    # check. On a real worker each savepoint pair is a BEGIN/COMMIT.
+    with django_assert_num_queries(12):
+        assert pipeline.deliver(message.pk) == st.ACCEPTED
+    assert len(stub.calls) == 1
+
+
 def test_an_empty_variable_is_refused_before_sending(stub, django_capture_on_commit_callbacks):
     invoice = seed_invoice()
     WhatsAppTemplate.objects.create(
