@@ -1,9 +1,6 @@
 """The 1MSG backend: the seed's request body, and every row of the spec's answer table."""
 
-import http.server
 import json
-import os
-import threading
 
 import pytest
 import requests
@@ -17,6 +14,7 @@ from notifications import status as st
 from notifications.channels.base import Outcome
 from notifications.channels.whatsapp import WhatsAppBackend, backend
 from notifications.models import Message
+from notifications.sandbox import Sandbox, SandboxConfig
 from tests.notifications.whatsapp_support import (
     SEED_BODY,
     SEED_TEXT,
@@ -213,49 +211,30 @@ def test_a_half_configured_channel_is_reported_by_the_system_check(settings):
     assert [e.id for e in check_onemsg_channels(databases=["default"])] == ["notifications.E002"]
 
 
-class ForwardProxy(http.server.BaseHTTPRequestHandler):
-    """An HTTP proxy that answers for 1MSG itself and records the absolute URLs it was asked."""
-
-    seen: list[str] = []
-
-    def do_POST(self):
-        self.rfile.read(int(self.headers["Content-Length"]))
-        ForwardProxy.seen.append(self.path)
-        body = json.dumps({"sent": True, "id": "wamid.proxied", "message": "ok"}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def proxy(monkeypatch):
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), ForwardProxy)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    ForwardProxy.seen = []
-    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{server.server_port}")
+    """The sandbox as the HTTP proxy named by the environment: it answers a proxied
+    ``POST http://1msg.test/…`` itself (that host does not resolve, so only a proxied call
+    can succeed)."""
+    box = Sandbox(SandboxConfig(token="secret-channel-token")).start()
+    monkeypatch.setenv("HTTP_PROXY", box.url)
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
     monkeypatch.setattr(backend, "_session", None)  # a fresh process reads its environment
-    yield ForwardProxy.seen
-    server.shutdown()
-    server.server_close()
+    yield box
+    box.stop()
 
 
 def test_sends_go_through_the_proxy_named_by_the_environment(proxy):
     message = queued_message()
     assert pipeline.deliver(message.pk) == st.ACCEPTED
-    assert proxy == [URL]
+    assert [send["body"] for send in proxy.sends] == [SEED_BODY]
     message.refresh_from_db()
-    assert message.provider_message_id == "wamid.proxied"
+    assert message.provider_message_id == proxy.sends[0]["answer"]["id"]
 
 
 def test_no_proxy_hosts_are_reached_directly(proxy, monkeypatch):
     monkeypatch.setenv("NO_PROXY", "1msg.test")
     direct = backend.session()
     assert direct.proxies_for(URL) == {}
-    assert direct.proxies_for("http://elsewhere.test/x")["http"] == os.environ["HTTP_PROXY"]
+    assert direct.proxies_for("http://elsewhere.test/x")["http"] == proxy.url
