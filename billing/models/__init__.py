@@ -2,6 +2,7 @@ from billing.models.catalog import Product, Tax, TaxComponent, Wallet
 from billing.models.customers import Customer, CustomerContact
 from billing.models.idempotency import IdempotencyKey
 from billing.models.invoices import Invoice, InvoiceEvent, InvoiceItem, Payment
+from billing.models.memberships import Membership, Role
 from billing.models.organizations import ApiCredential, InvoiceSequence, Organization
 from billing.models.ratelimit import RateLimitCounter
 from billing.models.recurring import RecurringInvoice, RecurringOccurrence
@@ -15,12 +16,14 @@ __all__ = [
     "InvoiceEvent",
     "InvoiceItem",
     "InvoiceSequence",
+    "Membership",
     "Organization",
     "Payment",
     "Product",
     "RateLimitCounter",
     "RecurringInvoice",
     "RecurringOccurrence",
+    "Role",
     "Tax",
     "TaxComponent",
     "Wallet",
