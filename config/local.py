@@ -61,6 +61,8 @@ def register_webhook() -> None:
 
 def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # A local run: debug pages and per-checkout secrets, for this runner and every child.
+    os.environ.setdefault("DEBUG", "true")
     # Links in e-mails and webhook registrations must point where this runner really listens.
     os.environ.setdefault("SITE_URL", f"http://127.0.0.1:{WEB_PORT}")
     import django

@@ -1,7 +1,8 @@
 """Duebell settings: every value comes from the environment, read here and nowhere else.
 
 Defaults run locally with no configuration (SQLite, the ORM queue broker, the local 1MSG sandbox,
-file e-mail). With ``DEBUG`` off, insecure defaults are refused.
+file e-mail) once ``DEBUG`` is on, as ``make run``, the tests and the benchmarks set it. ``DEBUG``
+is off unless set: then insecure defaults and per-checkout secrets are refused.
 """
 
 import os
@@ -18,6 +19,19 @@ VAR_DIR.mkdir(exist_ok=True)
 env = environ.Env()
 
 
+def _secret(variable: str, local_file: str) -> str:
+    """A secret from the environment; only with ``DEBUG`` on may it come from a per-checkout file.
+
+    Production hosts hold no local state: a file generated on one host would differ on the next.
+    """
+    value = env.str(variable, default="")
+    if value:
+        return value
+    if not DEBUG:
+        raise ImproperlyConfigured(f"{variable} must be set when DEBUG is off.")
+    return _local_secret(local_file)
+
+
 def _local_secret(name: str) -> str:
     """A random value generated once per checkout and kept in var/ (never committed)."""
     path = VAR_DIR / name
@@ -27,12 +41,8 @@ def _local_secret(name: str) -> str:
 
 
 # --- Core -------------------------------------------------------------------------------------
-DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = env.str("SECRET_KEY", default="")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    SECRET_KEY = _local_secret("secret_key")
+DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = _secret("SECRET_KEY", "secret_key")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -169,9 +179,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ONEMSG_BASE_URL = env.str("ONEMSG_BASE_URL", default="http://127.0.0.1:8765").rstrip("/")
 ONEMSG_CHANNEL_ID = env.str("ONEMSG_CHANNEL_ID", default="sandbox")
 ONEMSG_TOKEN = env.str("ONEMSG_TOKEN", default="sandbox-token")
-ONEMSG_WEBHOOK_TOKEN = env.str("ONEMSG_WEBHOOK_TOKEN", default="") or _local_secret(
-    "onemsg_webhook_token"
-)
+ONEMSG_WEBHOOK_TOKEN = _secret("ONEMSG_WEBHOOK_TOKEN", "onemsg_webhook_token")
 ONEMSG_TEMPLATE_NAME = env.str("ONEMSG_TEMPLATE_NAME", default="invoice_issued")
 ONEMSG_TEMPLATE_NAMESPACE = env.str("ONEMSG_TEMPLATE_NAMESPACE", default="sandbox_namespace")
 ONEMSG_TEMPLATE_LANGUAGE = env.str("ONEMSG_TEMPLATE_LANGUAGE", default="en")
