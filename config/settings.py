@@ -198,6 +198,9 @@ NOTIFICATIONS_RECIPIENT_POLICY = "billing.services.whatsapp.recipient_refusal"
 
 # --- API --------------------------------------------------------------------------------------
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="100/min")
+# Failed API authentications per client address and per key before 429 (the admin login has
+# its own lockout, below).
+AUTH_FAILURE_LIMIT = env.str("AUTH_FAILURE_LIMIT", default="20/min")
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -26,10 +26,18 @@ PROBE = (
     "'conn_max_age': s.DATABASES['default'].get('CONN_MAX_AGE', 0), "
     "'options': s.DATABASES['default'].get('OPTIONS', {}), "
     "'cache': s.CACHES['default']['BACKEND'], 'q': sorted(s.Q_CLUSTER), "
-    "'email': s.EMAIL_BACKEND, 'debug': s.DEBUG, 'rate': s.API_RATE_LIMIT}))"
+    "'email': s.EMAIL_BACKEND, 'debug': s.DEBUG, 'rate': s.API_RATE_LIMIT, "
+    "'auth': s.AUTH_FAILURE_LIMIT}))"
 )
-# The browser tests allow the ORM inside Playwright's event loop; deployments must not.
-LOCAL_ONLY = ("DATABASE_URL", "REDIS_URL", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")
+# What the tests set for themselves (tests.settings; the browser tests allow the ORM inside
+# Playwright's event loop): a fresh interpreter without them sees the real defaults.
+LOCAL_ONLY = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "DEBUG",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "AUTH_FAILURE_LIMIT",
+)
 CLEAN = {k: v for k, v in os.environ.items() if k not in LOCAL_ONLY}
 
 
@@ -62,7 +70,7 @@ def test_defaults_run_locally_on_sqlite_wal_with_the_orm_broker():
     assert conf["cache"] == "django.core.cache.backends.db.DatabaseCache"
     assert "orm" in conf["q"] and "redis" not in conf["q"]
     assert conf["email"] == "django.core.mail.backends.filebased.EmailBackend"
-    assert (conf["debug"], conf["rate"]) == (True, "100/min")
+    assert (conf["debug"], conf["rate"], conf["auth"]) == (True, "100/min", "20/min")
 
 
 def test_database_redis_email_urls_switch_backends():
@@ -72,12 +80,13 @@ def test_database_redis_email_urls_switch_backends():
         REDIS_URL="redis://127.0.0.1:6379/0",
         EMAIL_URL="smtp+tls://user:pw@mail.example.com:587",
         API_RATE_LIMIT="5/min",
+        AUTH_FAILURE_LIMIT="3/hour",
     )
     assert (conf["engine"], conf["conn_max_age"]) == ("django.db.backends.postgresql", 60)
     assert conf["cache"] == "django.core.cache.backends.redis.RedisCache"
     assert "redis" in conf["q"] and "orm" not in conf["q"]
     assert conf["email"] == "django.core.mail.backends.smtp.EmailBackend"
-    assert conf["rate"] == "5/min"
+    assert (conf["rate"], conf["auth"]) == ("5/min", "3/hour")
 
 
 def test_debug_is_off_unless_set():
