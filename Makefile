@@ -23,6 +23,7 @@ run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable
 	$(PY) manage.py load_demo
+	$(PY) manage.py axes_reset
 	$(PY) -m config.local
 
 ## test: the whole suite (DATABASE_URL / REDIS_URL select PostgreSQL / Redis)
