@@ -76,7 +76,10 @@ def test_a_signal_to_the_process_group_stops_every_process_cleanly(signum, tmp_p
         "DATABASE_URL": database_url(),
         "PYTHONUNBUFFERED": "1",
     }
-    env.pop("SITE_URL", None)
+    # Started the way make run starts it: the runner turns DEBUG on itself.
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    for variable in ("SITE_URL", "DEBUG"):
+        env.pop(variable, None)
     with log.open("w") as out:
         runner = subprocess.Popen(
             [sys.executable, "-m", "config.local"],
