@@ -17,10 +17,13 @@ $(STAMP): pyproject.toml | $(PY)
 install: $(STAMP)
 
 ## run: install, migrate, load demo data, start web + queue (+ 1MSG sandbox) on 127.0.0.1
+# DEBUG is off unless set; a local run turns it on (per-checkout secrets, debug pages).
+run: export DEBUG ?= true
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable
 	$(PY) manage.py load_demo
+	$(PY) manage.py axes_reset
 	$(PY) -m config.local
 
 ## test: the whole suite (DATABASE_URL / REDIS_URL select PostgreSQL / Redis)

@@ -7,6 +7,7 @@ class BillingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from billing import checks  # noqa: F401 (registers the system checks)
         from billing.services.whatsapp import record_opt_out
         from notifications.hooks import recipient_opted_out
 

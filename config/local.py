@@ -1,20 +1,25 @@
 """Run the local stack in the foreground: web server, queue cluster and the 1MSG sandbox.
 
 ``python -m config.local`` (what ``make run`` ends with). Every process binds to 127.0.0.1;
-Ctrl-C stops them all, and if one dies the others are stopped too.
+Ctrl-C or SIGTERM (to the runner or to its process group) stops them all within a few seconds
+(``STOP_GRACE``, then what is left of a child's process group is killed), and if one dies the
+others are stopped too.
 """
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from urllib.parse import urlsplit
 
 from django.conf import settings
 
 WEB_PORT = int(os.environ.get("PORT", "8000"))
+STOP_GRACE = 7  # seconds each child has to stop by itself before its group is killed
 
 
 def processes() -> dict[str, list[str]]:
@@ -45,47 +50,75 @@ def sandbox_process(python: str) -> dict[str, list[str]]:
     return {"sandbox": [python, "manage.py", "onemsg_sandbox"]}
 
 
-def register_webhook() -> None:
+def register_webhook(stopping: threading.Event) -> None:
     """Point the sandbox's acks at this runner once it listens (bounded wait, never fatal)."""
     address = urlsplit(settings.ONEMSG_BASE_URL)
     for _ in range(150):  # up to ~30 s: the sandbox starts Django first
+        if stopping.is_set():
+            return
         try:
             socket.create_connection((address.hostname, address.port or 80), 0.2).close()
         except OSError:
             time.sleep(0.2)
             continue
-        subprocess.run([sys.executable, "manage.py", "onemsg_register_webhook"], check=False)
+        command = [sys.executable, "manage.py", "onemsg_register_webhook"]
+        subprocess.run(command, check=False, start_new_session=True)  # noqa: S603 (like start())
         return
     print("  1MSG sandbox did not start: webhook not registered", flush=True)
 
 
+def print_banner() -> None:
+    print(f"\n  Duebell admin: {settings.SITE_URL}/admin/   (demo login: admin / duebell-demo)")
+    print(f"  API docs:      {settings.SITE_URL}/api/v0/docs/\n", flush=True)
+
+
+def start(command: list[str]) -> subprocess.Popen:
+    """A child in a process group of its own: only this runner decides how it is stopped.
+
+    Sharing the terminal's group, Ctrl-C reached every worker at once, in the middle of each
+    child's own shutdown; the queue's workers outlived their cluster.
+    """
+    return subprocess.Popen(command, start_new_session=True)  # noqa: S603
+
+
+def stop_all(running: dict[str, subprocess.Popen]) -> None:
+    """SIGTERM to each child, SIGKILL to its whole group once it exits or the grace ends."""
+    for proc in running.values():
+        if proc.poll() is None:
+            proc.terminate()
+    deadline = time.monotonic() + STOP_GRACE
+    for proc in running.values():
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+    for proc in running.values():
+        with contextlib.suppress(ProcessLookupError):  # the group is empty already
+            os.killpg(proc.pid, signal.SIGKILL)  # leftovers: grandchildren, a stuck child
+        proc.wait()
+
+
 def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # A local run: debug pages and per-checkout secrets, for this runner and every child.
+    os.environ.setdefault("DEBUG", "true")
     # Links in e-mails and webhook registrations must point where this runner really listens.
     os.environ.setdefault("SITE_URL", f"http://127.0.0.1:{WEB_PORT}")
     import django
 
     django.setup()
-    running = {name: subprocess.Popen(cmd) for name, cmd in processes().items()}  # noqa: S603
-    if "sandbox" in running:
-        register_webhook()
-    print(f"\n  Duebell admin: {settings.SITE_URL}/admin/   (demo login: admin / duebell-demo)")
-    print(f"  API docs:      {settings.SITE_URL}/api/v0/docs/\n", flush=True)
-
-    def stop(*_):
-        for proc in running.values():
-            if proc.poll() is None:
-                proc.terminate()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    stopping = threading.Event()
+    # Installed before the children start: a signal is only ever a request to stop.
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    running = {name: start(cmd) for name, cmd in processes().items()}
     try:
-        while all(proc.poll() is None for proc in running.values()):
-            time.sleep(0.5)
+        if "sandbox" in running:
+            register_webhook(stopping)
+        if not stopping.is_set():
+            print_banner()
+        while not stopping.is_set() and all(p.poll() is None for p in running.values()):
+            stopping.wait(0.5)
     finally:
-        stop()
-        for proc in running.values():
-            proc.wait(timeout=15)
+        stop_all(running)
     return 0
 
 

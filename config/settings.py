@@ -1,11 +1,13 @@
 """Duebell settings: every value comes from the environment, read here and nowhere else.
 
 Defaults run locally with no configuration (SQLite, the ORM queue broker, the local 1MSG sandbox,
-file e-mail). With ``DEBUG`` off, insecure defaults are refused.
+file e-mail) once ``DEBUG`` is on, as ``make run``, the tests and the benchmarks set it. ``DEBUG``
+is off unless set: then insecure defaults and per-checkout secrets are refused.
 """
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -18,6 +20,19 @@ VAR_DIR.mkdir(exist_ok=True)
 env = environ.Env()
 
 
+def _secret(variable: str, local_file: str) -> str:
+    """A secret from the environment; only with ``DEBUG`` on may it come from a per-checkout file.
+
+    Production hosts hold no local state: a file generated on one host would differ on the next.
+    """
+    value = env.str(variable, default="")
+    if value:
+        return value
+    if not DEBUG:
+        raise ImproperlyConfigured(f"{variable} must be set when DEBUG is off.")
+    return _local_secret(local_file)
+
+
 def _local_secret(name: str) -> str:
     """A random value generated once per checkout and kept in var/ (never committed)."""
     path = VAR_DIR / name
@@ -27,12 +42,8 @@ def _local_secret(name: str) -> str:
 
 
 # --- Core -------------------------------------------------------------------------------------
-DEBUG = env.bool("DEBUG", default=True)
-SECRET_KEY = env.str("SECRET_KEY", default="")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    SECRET_KEY = _local_secret("secret_key")
+DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = _secret("SECRET_KEY", "secret_key")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -52,12 +63,14 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "phonenumber_field",
     "django_q",
+    "axes",
     "notifications",
     "billing",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.SecurityHeadersMiddleware",
     "billing.api.middleware.ApiEnvelopeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.middleware.DatabaseBusyMiddleware",
@@ -67,6 +80,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: turns a lockout into its page
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -170,9 +184,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ONEMSG_BASE_URL = env.str("ONEMSG_BASE_URL", default="http://127.0.0.1:8765").rstrip("/")
 ONEMSG_CHANNEL_ID = env.str("ONEMSG_CHANNEL_ID", default="sandbox")
 ONEMSG_TOKEN = env.str("ONEMSG_TOKEN", default="sandbox-token")
-ONEMSG_WEBHOOK_TOKEN = env.str("ONEMSG_WEBHOOK_TOKEN", default="") or _local_secret(
-    "onemsg_webhook_token"
-)
+ONEMSG_WEBHOOK_TOKEN = _secret("ONEMSG_WEBHOOK_TOKEN", "onemsg_webhook_token")
 ONEMSG_TEMPLATE_NAME = env.str("ONEMSG_TEMPLATE_NAME", default="invoice_issued")
 ONEMSG_TEMPLATE_NAMESPACE = env.str("ONEMSG_TEMPLATE_NAMESPACE", default="sandbox_namespace")
 ONEMSG_TEMPLATE_LANGUAGE = env.str("ONEMSG_TEMPLATE_LANGUAGE", default="en")
@@ -191,6 +203,9 @@ NOTIFICATIONS_RECIPIENT_POLICY = "billing.services.whatsapp.recipient_refusal"
 
 # --- API --------------------------------------------------------------------------------------
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="100/min")
+# Failed API authentications per client address and per key before 429 (the admin login has
+# its own lockout, below).
+AUTH_FAILURE_LIMIT = env.str("AUTH_FAILURE_LIMIT", default="20/min")
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -235,6 +250,22 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+
+# The admin login's lockout (django-axes): after AXES_FAILURE_LIMIT failures in a row from one
+# address, or for one username, logins from there or for it are refused until the cool-off ends.
+# Attempts live in the database (both engines), so every process sees them; a success resets the
+# count; `manage.py axes_reset` lifts every lockout (make run does, so a local run never starts
+# locked out; each test starts with an empty table).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "config.lockout.lockout_response"
+AXES_VERBOSE = False  # no version banner at the start of every command and process
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

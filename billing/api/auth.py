@@ -2,17 +2,26 @@
 
 Unknown key and wrong secret take the same path (a hash comparison against a dummy when the key
 is unknown) and raise the same 401, so neither the answer nor its timing says which it was.
+
+Failed attempts are counted per client address and per key (``AUTH_FAILURE_LIMIT``) in the rate
+limiter's store, which every process shares. Once either is used up, every attempt from that
+address or for that key is a 429 until the window ends, the right secret included: otherwise a
+guess past the limit would still tell a hit from a miss. Successful requests are not counted.
 """
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
+from billing.api import ratelimit
+from billing.api.errors import AuthenticationThrottled
 from billing.models import ApiCredential, Organization
 from billing.models.organizations import hash_secret
 
@@ -26,6 +35,30 @@ def note_use(credential: ApiCredential) -> None:
     if credential.last_used_at is None or now - credential.last_used_at >= LAST_USED_PRECISION:
         ApiCredential.objects.filter(pk=credential.pk).update(last_used_at=now)
         credential.last_used_at = now
+
+
+def failure_identities(request, key: str) -> list[str]:
+    """Who a failed attempt is counted against: the client address, and the key if one was sent.
+
+    The key is hashed: any header text may arrive here, and the counters need not store it.
+    """
+    identities = [f"auth-failures:address:{request.META.get('REMOTE_ADDR', '')}"]
+    if key:
+        identities.append(f"auth-failures:key:{hashlib.sha256(key.encode()).hexdigest()[:40]}")
+    return identities
+
+
+def refuse_if_throttled(identities: list[str]) -> None:
+    limit = ratelimit.parse_limit(settings.AUTH_FAILURE_LIMIT, "AUTH_FAILURE_LIMIT")
+    used_up = [u for u in (ratelimit.peek(i, limit) for i in identities) if u.exceeded]
+    if used_up:
+        raise AuthenticationThrottled(max(u.reset for u in used_up))
+
+
+def count_failure(identities: list[str]) -> None:
+    limit = ratelimit.parse_limit(settings.AUTH_FAILURE_LIMIT, "AUTH_FAILURE_LIMIT")
+    for identity in identities:
+        ratelimit.hit(identity, limit)
 
 
 @dataclass(frozen=True)
@@ -49,6 +82,8 @@ class ClientKeyAuthentication(BaseAuthentication):
     def authenticate(self, request):
         key = request.headers.get("x-client-key", "")
         secret = request.headers.get("x-client-secret", "")
+        identities = failure_identities(request, key)
+        refuse_if_throttled(identities)
         credential = None
         if key and secret and len(key) <= 40:
             # At most one row (the key is unique): no ORDER BY/LIMIT for ``first()`` to compile.
@@ -58,6 +93,7 @@ class ClientKeyAuthentication(BaseAuthentication):
             credential = next(iter(found), None)
         expected = credential.secret_hash if credential else DUMMY_HASH
         if not secrets.compare_digest(expected, hash_secret(secret)) or credential is None:
+            count_failure(identities)
             raise AuthenticationFailed()
         note_use(credential)
         client = ApiClient(credential)

@@ -41,6 +41,18 @@ class RateLimited(exceptions.APIException):
         super().__init__(f"Rate limit exceeded. Maximum {limit} requests per {period_name}.")
 
 
+class AuthenticationThrottled(RateLimited):
+    """Too many failed authentications from one address or for one key: 429 like a rate limit."""
+
+    default_code = "authentication_throttled"
+
+    def __init__(self, retry_after: int):
+        self.retry_after = retry_after
+        exceptions.APIException.__init__(
+            self, f"Too many failed authentication attempts. Retry in {retry_after} seconds."
+        )
+
+
 class PayloadTooLarge(exceptions.APIException):
     status_code = 413
     default_code = "payload_too_large"

@@ -55,16 +55,14 @@ class Usage:
         }
 
 
-def parse_limit(value: str) -> Limit:
+def parse_limit(value: str, setting: str = "API_RATE_LIMIT") -> Limit:
     """``"100/min"`` → Limit(100, 60, "minute")."""
     count, _, unit = value.partition("/")
     try:
         seconds, name = PERIODS[unit.strip().lower()]
         return Limit(int(count), seconds, name)
     except (KeyError, ValueError) as exc:
-        raise ImproperlyConfigured(
-            f"API_RATE_LIMIT must look like '100/min', not {value!r}"
-        ) from exc
+        raise ImproperlyConfigured(f"{setting} must look like '100/min', not {value!r}") from exc
 
 
 def current_limit() -> Limit:
@@ -82,6 +80,31 @@ def hit(identity: str, limit: Limit, now: float | None = None) -> Usage:
         reset=max(1, math.ceil((window + 1) * limit.period - now)),
         exceeded=count > limit.count,
     )
+
+
+def peek(identity: str, limit: Limit, now: float | None = None) -> Usage:
+    """The usage of ``identity`` in the current window, without counting a request.
+
+    ``exceeded`` means the window's allowance is used up: the next request would be over it.
+    """
+    now = time.time() if now is None else now
+    window = int(now // limit.period)
+    count = _current(f"{identity}:{limit.period}", window)
+    return Usage(
+        limit=limit.count,
+        remaining=max(0, limit.count - count),
+        reset=max(1, math.ceil((window + 1) * limit.period - now)),
+        exceeded=count >= limit.count,
+    )
+
+
+def _current(identity: str, window: int) -> int:
+    cache = caches["default"]
+    if isinstance(cache, DatabaseCache):
+        # A row from an older window is spent; a newer one (a host whose clock leads) counts.
+        found = RateLimitCounter.objects.filter(identity=identity, window_start__gte=window)
+        return found.values_list("hits", flat=True).first() or 0
+    return cache.get(f"ratelimit:{identity}:{window}", 0)
 
 
 def _increment(identity: str, window: int, timeout: int) -> int:

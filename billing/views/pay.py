@@ -1,7 +1,8 @@
 """The hosted invoice page behind a payment link: thin views over ``services.pay_links``.
 
-Every answer carries ``Referrer-Policy: no-referrer`` (the token must not leak to other sites)
-and ``X-Robots-Tag: noindex``; an unknown token and a missing invoice are the same 404.
+Every answer under /pay/, 404s included, carries ``Referrer-Policy: no-referrer``,
+``X-Robots-Tag: noindex`` and a Content-Security-Policy (``config.middleware``); an unknown token
+and a missing invoice are the same 404.
 """
 
 from functools import wraps
@@ -25,10 +26,7 @@ def _private(view):
         invoice = pay_links.invoice_for_token(token)
         if invoice is None:
             raise Http404("No such invoice")
-        response = view(request, invoice, *args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"
-        response["X-Robots-Tag"] = "noindex, nofollow"
-        return response
+        return view(request, invoice, *args, **kwargs)
 
     return never_cache(wrapper)
 

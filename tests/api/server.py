@@ -25,7 +25,10 @@ def database_url() -> str:
 
 @contextmanager
 def gunicorn(*, workers: int, env: dict, extra_args: tuple[str, ...] = (), log=None):
-    """Yield the port of a gunicorn serving config.wsgi; the socket is bound before it starts."""
+    """Yield the port of a gunicorn serving config.wsgi; the socket is bound before it starts.
+
+    ``env`` is laid over this process's environment; a ``None`` value removes the variable.
+    """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -39,7 +42,7 @@ def gunicorn(*, workers: int, env: dict, extra_args: tuple[str, ...] = (), log=N
     process = subprocess.Popen(
         command,
         cwd=ROOT,
-        env={**os.environ, **env},
+        env={k: v for k, v in {**os.environ, **env}.items() if v is not None},
         pass_fds=[sock.fileno()],
         stdout=log or subprocess.DEVNULL,
         stderr=log or subprocess.DEVNULL,

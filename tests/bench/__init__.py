@@ -1,0 +1,5 @@
+"""Benchmarks: ``DEBUG`` on for the processes they start, unless one turns it off to measure."""
+
+import os
+
+os.environ.setdefault("DEBUG", "true")

@@ -137,6 +137,7 @@ def main() -> dict[str, bool]:
         "DATABASE_URL": database.url,
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(50),
+        "ONEMSG_WEBHOOK_TOKEN": secrets.token_urlsafe(32),
         "API_RATE_LIMIT": "100000000/min",
     }
     try:
