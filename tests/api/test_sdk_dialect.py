@@ -2,9 +2,13 @@
 
 from decimal import Decimal
 
+import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from billing.models import Customer, Product, Tax
+from billing.models import Customer, Invoice, Product, Tax
+from tests.api.conftest import future
+from tests.factories import ProductFactory
 
 
 # --- customers --------------------------------------------------------------------------------
@@ -180,3 +184,92 @@ def test_a_product_form_with_a_file_or_a_bad_number_is_a_400_and_nothing_is_crea
     bad = api.client.post("/api/v0/products", {**DEVDRAFT_FORM, "price": "ten"})
     assert (bad.status_code, bad.json()["message"]) == (400, ["price: A valid number is required."])
     assert Product.objects.count() == 1  # the fixture's
+
+
+# --- invoices ---------------------------------------------------------------------------------
+def test_without_a_wallet_id_the_organizations_default_wallet_is_used(api):
+    api.org.default_wallet = api.wallet
+    api.org.save(update_fields=["default_wallet"])
+    body = api.invoice_body()
+    del body["walletId"]
+    response = api.post("invoices", body)
+    assert response.status_code == 201
+    assert (response.json()["walletId"], response.json()["wallet"]["id"]) == (
+        str(api.wallet.pk),
+        str(api.wallet.pk),
+    )
+
+
+def test_without_a_wallet_id_or_a_default_wallet_it_is_a_400_and_nothing_is_created(api):
+    body = api.invoice_body()
+    del body["walletId"]
+    response = api.post("invoices", body)
+    assert (response.status_code, response.json()) == (
+        400,
+        {
+            "statusCode": 400,
+            "message": "walletId should not be empty (no default wallet is set)",
+            "error": "Bad Request",
+        },
+    )
+    assert Invoice.objects.count() == 0
+
+
+def test_another_organizations_wallet_cannot_be_the_default(api, other_api):
+    api.org.default_wallet = other_api.wallet
+    with pytest.raises(ValidationError) as refused:
+        api.org.full_clean()
+    assert refused.value.message_dict == {
+        "default_wallet": ["Choose one of this organization's wallets."]
+    }
+
+
+@pytest.mark.parametrize(
+    ("sent", "stored"), [("usdc", "USDC"), ("eurc", "EURC"), ("Usd", "USD"), ("USDC", "USDC")]
+)
+def test_the_currency_in_any_case(api, sent, stored):
+    product = ProductFactory(organization=api.org, currency=stored, unit_price=1250)
+    body = api.invoice_body(currency=sent, items=[{"product_id": str(product.pk), "quantity": 2}])
+    response = api.post("invoices", body)
+    assert response.status_code == 201
+    assert (response.json()["currency"], response.json()["total"]) == (stored, 25.0)
+
+
+def test_an_unknown_currency_is_still_a_400(api):
+    response = api.post("invoices", api.invoice_body(currency="usdx"))
+    assert response.json()["message"] == ["currency must be a supported ISO currency code"]
+    assert Invoice.objects.count() == 0
+
+
+@pytest.mark.parametrize("suffix", ["T00:00:00", "T00:00:00Z", "T00:00:00.000Z"])
+def test_dates_as_midnight_timestamps(api, suffix):
+    due, send = future(30), future(5)
+    body = api.invoice_body(due_date=due + suffix, send_date=send + suffix)
+    response = api.post("invoices", body)
+    assert response.status_code == 201
+    assert (response.json()["due_date"], response.json()["send_date"]) == (due, send)
+
+
+@pytest.mark.parametrize("suffix", ["T10:00:00Z", "T00:00:01", "T00:00:00.001Z", "T00:00"])
+def test_any_other_time_of_day_is_a_400(api, suffix):
+    response = api.post("invoices", api.invoice_body(due_date=future(30) + suffix))
+    assert (response.status_code, response.json()["message"]) == (
+        400,
+        ["due_date must be a valid date in YYYY-MM-DD format"],
+    )
+    assert Invoice.objects.count() == 0
+
+
+def test_ach_is_bank_transfer(api):
+    response = api.post("invoices", api.invoice_body(payment_methods=["ACH", "CRYPTO"]))
+    assert (response.status_code, response.json()["payment_methods"]) == (
+        201,
+        ["BANK_TRANSFER", "CRYPTO"],
+    )
+    both = api.post("invoices", api.invoice_body(payment_methods=["BANK_TRANSFER", "ACH"]))
+    assert both.json()["payment_methods"] == ["BANK_TRANSFER"]
+    wrong = api.post("invoices", api.invoice_body(payment_methods=["WIRE"]))
+    assert wrong.json()["message"] == [
+        "payment_methods[0] must be one of the following values: CRYPTO, BANK_TRANSFER,"
+        " CREDIT_CARD, CASH, MOBILE_MONEY"
+    ]
