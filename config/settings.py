@@ -229,6 +229,7 @@ SPECTACULAR_SETTINGS = {
         "InvoiceCreateStatusEnum": "billing.api.serializers.invoices.CREATE_STATUSES",
         "CustomerStatusEnum": "billing.models.customers.Customer.Status",
         "ChannelEnum": "billing.models.choices.Channel.values",
+        "ProductStatusEnum": "billing.api.serializers.catalog.PRODUCT_STATUSES",
     },
 }
 

@@ -9,6 +9,7 @@ from billing.api.serializers.base import StrictSerializer, choice_field
 from billing.models import Tax
 from billing.money import is_known_currency
 
+PRODUCT_STATUSES = ["ACTIVE", "INACTIVE"]  # Devdraft's product status: sets ``active``
 IGNORED_DEVDRAFT_FIELDS = (
     "type",
     "productType",
@@ -46,7 +47,7 @@ class ProductSerializer(StrictSerializer):
     )
     currency = serializers.CharField(max_length=4)
     active = FormBoolean(required=False)
-    status = choice_field(["ACTIVE", "INACTIVE"], required=False, write_only=True)
+    status = choice_field(PRODUCT_STATUSES, required=False, write_only=True)
     type = serializers.CharField(max_length=60, required=False, allow_blank=True, write_only=True)
     productType = serializers.CharField(
         max_length=60, required=False, allow_blank=True, write_only=True
