@@ -16,7 +16,7 @@ from django.db import transaction
 
 from billing import documents
 from billing.errors import IllegalTransition, InvalidEmailRequest
-from billing.models import Customer, CustomerContact, Invoice
+from billing.models import Customer, CustomerContact, Invoice, Organization
 from billing.models.choices import Channel
 from billing.pdf import pdf_filename
 from billing.services.actors import SYSTEM, Actor
@@ -96,24 +96,45 @@ def _subject_and_body(request: SendInvoiceEmail, template: DefaultEmailTemplate)
     return (subject, body) if subject else (template.subject, template.body)
 
 
-def _sender(request: SendInvoiceEmail, template: DefaultEmailTemplate) -> Sender:
+UNKNOWN_SENDER = (
+    "fromUserId must name an active staff member of your organization with an e-mail address"
+)
+MAX_USER_PK = 2**63 - 1
+
+
+def _sender(
+    request: SendInvoiceEmail, template: DefaultEmailTemplate, organization: Organization
+) -> Sender:
+    """The staff user a request names, only if they belong to the invoice's organization.
+
+    Every refusal (malformed id, no such user, inactive, another organization's, no address)
+    is the same sentence, so a caller learns nothing about users outside its organization.
+    """
     if request.from_user_id in (None, ""):
         return Sender(name=template.sender_name, reply_to=template.reply_to)
+    pk = _user_pk(request.from_user_id)
     user = (
         get_user_model()
-        .objects.filter(pk=_user_pk(request.from_user_id), is_staff=True, is_active=True)
+        .objects.filter(
+            pk=pk, is_active=True, is_staff=True, memberships__organization=organization
+        )
+        .exclude(email="")
         .first()
+        if pk is not None
+        else None
     )
-    if user is None or not user.email:
-        raise InvalidEmailRequest("fromUserId must be an active staff user with an e-mail address")
+    if user is None:
+        raise InvalidEmailRequest(UNKNOWN_SENDER)
     return Sender(name=user.get_full_name() or user.get_username(), reply_to=user.email)
 
 
-def _user_pk(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError) as exc:
-        raise InvalidEmailRequest("fromUserId must be an active staff user") from exc
+def _user_pk(value: Any) -> int | None:
+    """A primary key as the request spells it (digits only), or None when it cannot be one."""
+    text = str(value)
+    if isinstance(value, bool) or not text.isascii() or not text.isdigit():
+        return None
+    pk = int(text)
+    return pk if 0 < pk <= MAX_USER_PK else None
 
 
 def _valid(addresses: Iterable[str]) -> list[str]:
@@ -195,7 +216,7 @@ def email_context(
     """(recipients, context for the e-mail channel) for one SendInvoice request."""
     template = default_template(invoice)
     subject, body = _subject_and_body(request, template)
-    sender = _sender(request, template)
+    sender = _sender(request, template, invoice.organization)
     to = _valid(request.to_email_addresses) if request.to_email_addresses else None
     doc = documents.build(invoice)
     values = token_values(invoice, doc)
