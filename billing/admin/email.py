@@ -9,7 +9,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from billing.errors import BillingError
+from billing.errors import BillingError, DeliveryInProgress
 from billing.models import Invoice, Organization
 from billing.services.actors import Actor
 from billing.services.invoice_email import (
@@ -110,6 +110,9 @@ class EmailInvoiceAdminMixin:
         service = invoice_send_email if action == "send" else invoice_send_test_email
         try:
             result = service(invoice=invoice, actor=actor, request=send_request)
+        except DeliveryInProgress as exc:
+            self.message_user(request, exc.messages[0], messages.ERROR)
+            return None
         except (BillingError, InvalidTemplateData):
             return None  # the preview below lists every problem
         if action == "test":

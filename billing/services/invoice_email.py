@@ -15,14 +15,14 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from billing import documents
-from billing.errors import IllegalTransition, InvalidEmailRequest
+from billing.errors import DeliveryInProgress, IllegalTransition, InvalidEmailRequest
 from billing.models import Customer, CustomerContact, Invoice, Organization
 from billing.models.choices import Channel
 from billing.pdf import pdf_filename
 from billing.services.actors import SYSTEM, Actor
 from billing.services.whatsapp import wants_whatsapp
 from notifications import pipeline
-from notifications.explicit_send import request_explicit_send
+from notifications.explicit_send import SendInFlight, request_explicit_send
 from notifications.models import DefaultEmailTemplate
 from notifications.templating.errors import InvalidTemplateData
 from notifications.templating.registry import resolve
@@ -265,6 +265,18 @@ def _sendable(invoice: Invoice) -> Invoice:
     return invoice
 
 
+def explicit_send(**kwargs) -> pipeline.SendRequested:
+    """``request_explicit_send`` for an invoice e-mail. A different e-mail still on its way is
+    refused (409): returning it would drop the new content, superseding it could send both."""
+    try:
+        return request_explicit_send(**kwargs)
+    except SendInFlight as exc:
+        raise DeliveryInProgress(
+            f"E-mail {exc.message.pk} of this invoice is still {exc.message.status}: "
+            "send again once it has gone out"
+        ) from exc
+
+
 @transaction.atomic
 def invoice_send_email(
     *, invoice: Invoice, actor: Actor, request: SendInvoiceEmail | None = None
@@ -276,7 +288,7 @@ def invoice_send_email(
     check_template_data(context)
     if request.to_email_addresses:
         add_missing_contacts(invoice.customer, to)
-    return request_explicit_send(
+    return explicit_send(
         tenant_id=invoice.organization_id,
         subject=invoice,
         purpose=PURPOSE,
@@ -362,7 +374,7 @@ def invoice_send_test_email(*, invoice: Invoice, actor: Actor, request: SendInvo
     _, context = email_context(_sendable(invoice), request, actor=actor)
     check_template_data(context)
     context |= {"to": [address], "cc": []}
-    return request_explicit_send(
+    return explicit_send(
         tenant_id=invoice.organization_id,
         subject=invoice,
         purpose=TEST_PURPOSE,

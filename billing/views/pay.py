@@ -13,7 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from billing import documents
-from billing.errors import InvalidEmailRequest
+from billing.errors import DeliveryInProgress, InvalidEmailRequest
 from billing.pdf import pdf_filename, render_invoice_pdf
 from billing.services import pay_links
 from notifications.logs import mask_email
@@ -31,6 +31,9 @@ def _private(view):
         return response
 
     return never_cache(wrapper)
+
+
+LINK_ON_ITS_WAY = "The last link we e-mailed you is still on its way: try again in a few minutes."
 
 
 def mask_name(name: str) -> str:
@@ -87,4 +90,6 @@ def pay_renew(request, invoice):
         renewed = pay_links.payment_link_renew(invoice=invoice)
     except InvalidEmailRequest as exc:
         return _recovery(request, invoice, error=exc.messages[0], status=409)
+    except DeliveryInProgress:
+        return _recovery(request, invoice, error=LINK_ON_ITS_WAY, status=409)
     return _recovery(request, invoice, renewed=renewed)

@@ -161,6 +161,24 @@ def test_a_double_submit_sends_one_fresh_link(django_capture_on_commit_callbacks
     assert Message.objects.filter(purpose="payment_link").count() == 1
 
 
+def test_a_fresh_link_still_queued_is_not_superseded_by_another(client):
+    invoice = expired_invoice()
+    pay_links.payment_link_renew(invoice=invoice)  # not committed: its e-mail stays queued
+    stuck = Message.objects.get(purpose="payment_link")
+    Message.objects.filter(pk=stuck.pk).update(created_at=timezone.now() - timedelta(days=40))
+    invoice.refresh_from_db()
+    token = invoice.payment_token
+    response = client.post(f"/pay/{token}/renew/")
+    assert response.status_code == 409
+    assert (
+        "The last link we e-mailed you is still on its way: try again in a few minutes."
+        in response.content.decode()
+    )
+    invoice.refresh_from_db()
+    assert invoice.payment_token == token
+    assert list(Message.objects.values_list("pk", "status")) == [(stuck.pk, "queued")]
+
+
 def test_renew_on_a_live_link_only_redirects(client):
     invoice = issued_invoice()
     response = client.post(f"/pay/{invoice.payment_token}/renew/")
