@@ -52,6 +52,7 @@ def pay_page(request, invoice):
         "email": mask_email(invoice.email or invoice.customer.email),
         "token": invoice.payment_token,
         "payable": invoice.status in (invoice.Status.OPEN, invoice.Status.UNCOLLECTIBLE),
+        "void": invoice.status == invoice.Status.VOID,
     }
     return render(request, "billing/pay/invoice.html", context)
 
@@ -63,6 +64,7 @@ def _recovery(request, invoice, *, renewed=None, error: str = "", status: int = 
         "token": invoice.payment_token,
         "renewed": renewed,
         "error": error,
+        "void": invoice.status == invoice.Status.VOID,
     }
     return render(request, "billing/pay/expired.html", context, status=status)
 
@@ -84,7 +86,8 @@ def pay_pdf(request, invoice):
 @require_POST
 @_private
 def pay_renew(request, invoice):
-    if not pay_links.is_expired(invoice):
+    # A void invoice needs no fresh link: nothing can be paid on it.
+    if not pay_links.is_expired(invoice) or invoice.status == invoice.Status.VOID:
         return redirect("pay:page", token=invoice.payment_token)
     try:
         renewed = pay_links.payment_link_renew(invoice=invoice)
