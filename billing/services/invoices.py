@@ -421,16 +421,23 @@ def mark_paid(invoice: Invoice, *, actor: Actor, paid_at: datetime, note: str) -
     _transition(invoice, Status.PAID, actor=actor, note=note, fields=["paid_at", "amount_paid"])
 
 
+ADMIN_FIELDS = ("organization", *sorted(DRAFT_FIELDS))  # what the admin form edits
+
+
 @transaction.atomic
 def invoice_save_draft(*, invoice: Invoice, actor: Actor) -> Invoice:
-    """Save a draft edited field by field (the admin form); items are re-priced afterwards."""
-    created = invoice._state.adding
-    if not created and not Invoice.objects.filter(pk=invoice.pk, status=Status.DRAFT).exists():
-        raise NotEditable(f"Only draft invoices can be changed; invoice {invoice} is not a draft")
+    """Save a draft edited field by field (the admin form); items are re-priced afterwards.
+
+    The stored row is locked before its status is checked, and only the form's fields are
+    written: a finalize that commits meanwhile is refused here, never overwritten to DRAFT.
+    """
     _validate_refs(invoice)
-    if created:
+    if invoice._state.adding:
         invoice.created_by = actor.user
-    invoice.save()
-    if created:
+        invoice.save(force_insert=True)
         audit_event(invoice, "", Status.DRAFT, actor=actor, note="created")
+        return invoice
+    if lock(invoice).status != Status.DRAFT:
+        raise NotEditable(f"Only draft invoices can be changed; invoice {invoice} is not a draft")
+    invoice.save(update_fields=[*ADMIN_FIELDS, "updated_at"])
     return invoice
