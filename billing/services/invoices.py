@@ -17,6 +17,7 @@ from billing.errors import IllegalTransition, InvalidInvoice, NotEditable
 from billing.models import Customer, Invoice, InvoiceEvent, InvoiceItem, Product, Tax, Wallet
 from billing.models.catalog import rule_from_snapshot
 from billing.money import round_minor
+from billing.services import draft_rules as rules
 from billing.services.actors import Actor
 from billing.services.invoice_email import invoice_email_on_open
 from billing.services.numbering import allocate_numbers
@@ -29,7 +30,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     Status.OPEN: frozenset({Status.PAID, Status.VOID, Status.UNCOLLECTIBLE}),
     Status.UNCOLLECTIBLE: frozenset({Status.PAID, Status.VOID}),
 }
-MAX_ITEMS = 100
 DRAFT_FIELDS = frozenset(
     {
         "name",
@@ -134,27 +134,23 @@ def _validate_items(organization, currency: str, items: Sequence[ItemInput]) -> 
     errors = []
     if not items:
         errors.append("items should not be empty")
-    if len(items) > MAX_ITEMS:
-        errors.append(f"items must contain no more than {MAX_ITEMS} elements")
+    errors.append(rules.item_count_problem(len(items)))
     for item in items:
-        if item.product.organization_id != organization.pk:
-            errors.append(f"Product with ID '{item.product.pk}' not found")
-        elif item.product.currency != currency:
-            errors.append(
-                f"Product '{item.product.name}' is priced in {item.product.currency}, "
-                f"not in the invoice currency {currency}"
-            )
+        errors.append(
+            rules.product_problem(item.product, organization_id=organization.pk, currency=currency)
+        )
         if item.quantity <= 0:
             errors.append("quantity must be greater than 0")
+    errors = [error for error in errors if error]
     if errors:
         raise InvalidInvoice(errors)
 
 
 def _validate_refs(invoice: Invoice) -> None:
-    org_id = invoice.organization_id
     for ref in (invoice.customer, invoice.wallet, invoice.tax):
-        if ref is not None and ref.organization_id != org_id:
-            raise InvalidInvoice(f"{type(ref).__name__} belongs to another organization")
+        problem = rules.reference_problem(ref, invoice.organization_id)
+        if problem:
+            raise InvalidInvoice(problem)
 
 
 def _new_items(invoice: Invoice, items: Sequence[ItemInput]) -> list[InvoiceItem]:
