@@ -20,7 +20,6 @@ from billing.models import Customer, CustomerContact, Invoice, Organization
 from billing.models.choices import Channel
 from billing.pdf import pdf_filename
 from billing.services.actors import SYSTEM, Actor
-from billing.services.whatsapp import wants_whatsapp
 from notifications import pipeline
 from notifications.explicit_send import SendInFlight, request_explicit_send
 from notifications.models import DefaultEmailTemplate
@@ -299,23 +298,11 @@ def invoice_send_email(
     )
 
 
-def wants_email(invoice: Invoice) -> bool:
-    """EMAIL always; AUTO when WhatsApp is not used and the customer accepts e-mail."""
-    if invoice.delivery == Invoice.Delivery.EMAIL:
-        return True
-    if invoice.delivery != Invoice.Delivery.AUTO or wants_whatsapp(invoice):
-        return False
-    preferred = invoice.customer.preferred_channels or [Channel.EMAIL]
-    return Channel.EMAIL in preferred
-
-
 def invoice_email_on_open(invoice: Invoice) -> None:
     """Called in the transaction that makes the invoice OPEN: the message row is inserted with
     it (once, by the active-message unique index) and queued when it commits. A problem (no
     address, invalid data) is recorded as a rejected message instead of blocking the invoice.
     """
-    if not wants_email(invoice):
-        return
     try:
         to, context = email_context(invoice, SendInvoiceEmail(), actor=SYSTEM)
     except InvalidEmailRequest:

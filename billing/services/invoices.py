@@ -16,12 +16,14 @@ from billing import taxes
 from billing.errors import IllegalTransition, InvalidInvoice, NotEditable
 from billing.models import Customer, Invoice, InvoiceEvent, InvoiceItem, Product, Tax, Wallet
 from billing.models.catalog import rule_from_snapshot
+from billing.models.choices import Channel
 from billing.money import round_minor
 from billing.services import draft_rules as rules
 from billing.services.actors import Actor
+from billing.services.delivery import invoice_channels
 from billing.services.invoice_email import invoice_email_on_open
 from billing.services.numbering import allocate_numbers
-from billing.services.whatsapp import deliver_on_finalize
+from billing.services.whatsapp import invoice_send_whatsapp
 
 Status = Invoice.Status
 
@@ -380,8 +382,11 @@ def _open_move(
 
 def _deliver(invoice: Invoice, *, actor: Actor) -> None:
     """The automatic deliveries of an invoice that just became OPEN (queued on commit)."""
-    deliver_on_finalize(invoice=invoice, actor=actor)
-    invoice_email_on_open(invoice)
+    for channel in invoice_channels(invoice).automatic:
+        if channel == Channel.WHATSAPP:
+            invoice_send_whatsapp(invoice=invoice, actor=actor)
+        else:
+            invoice_email_on_open(invoice)
 
 
 def remember_related(invoice: Invoice, *, items: list[InvoiceItem]) -> None:
