@@ -201,6 +201,7 @@ class InvoiceAdmin(EmailInvoiceAdminMixin, WhatsAppInvoiceAdminMixin, admin.Mode
         "total_display",
         "amount_due_display",
         "due_date",
+        "delivery_summary",
         "organization",
     )
     list_select_related = ("customer", "organization")
@@ -255,7 +256,16 @@ class InvoiceAdmin(EmailInvoiceAdminMixin, WhatsAppInvoiceAdminMixin, admin.Mode
             return False
         return super().has_delete_permission(request, obj)
 
+    def get_queryset(self, request):
+        # The delivery column reads every row's summaries in one query.
+        return super().get_queryset(request).prefetch_related("deliveries")
+
     # --- columns --------------------------------------------------------------------------
+    @admin.display(description="Delivery")
+    def delivery_summary(self, obj: Invoice) -> str:
+        deliveries = sorted(obj.deliveries.all(), key=lambda d: d.channel)
+        return " · ".join(str(d) for d in deliveries) or "—"
+
     @admin.display(description="Number", ordering="sequence")
     def number_display(self, obj: Invoice) -> str:
         return obj.number or "Draft"
