@@ -19,6 +19,7 @@ SENDABLE = {
     Channel.WHATSAPP: frozenset({Status.OPEN}),
     Channel.EMAIL: frozenset({Status.OPEN, Status.PAID, Status.VOID, Status.UNCOLLECTIBLE}),
 }
+DRAFT_NOT_SENDABLE = "Draft invoices cannot be sent: finalize the invoice first"
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def channels_to_send(invoice: Invoice, requested: Sequence[str] | None) -> list[
     """The channels of an explicit send; one the invoice cannot go out on is a 409 for the
     whole request, never silently left out."""
     if invoice.status == Status.DRAFT:
-        raise IllegalTransition("Draft invoices cannot be sent: finalize the invoice first")
+        raise IllegalTransition(DRAFT_NOT_SENDABLE)
     choice = invoice_channels(invoice)
     channels = list(dict.fromkeys(requested or choice.default))
     refused = [Channel(c).label for c in channels if c not in choice.available]

@@ -20,6 +20,7 @@ from billing.models import Customer, CustomerContact, Invoice, Organization
 from billing.models.choices import Channel
 from billing.pdf import pdf_filename
 from billing.services.actors import SYSTEM, Actor
+from billing.services.delivery import DRAFT_NOT_SENDABLE
 from notifications import pipeline
 from notifications.explicit_send import SendInFlight, request_explicit_send
 from notifications.models import DefaultEmailTemplate
@@ -260,7 +261,7 @@ def _sendable(invoice: Invoice) -> Invoice:
         pk=invoice.pk
     )
     if invoice.status == Invoice.Status.DRAFT:
-        raise IllegalTransition("Draft invoices cannot be sent: finalize the invoice first")
+        raise IllegalTransition(DRAFT_NOT_SENDABLE)
     return invoice
 
 

@@ -432,13 +432,14 @@ def invoice_save_draft(*, invoice: Invoice, actor: Actor) -> Invoice:
     The stored row is locked before its status is checked, and only the form's fields are
     written: a finalize that commits meanwhile is refused here, never overwritten to DRAFT.
     """
-    _validate_refs(invoice)
-    if invoice._state.adding:
-        invoice.created_by = actor.user
-        invoice.save(force_insert=True)
-        audit_event(invoice, "", Status.DRAFT, actor=actor, note="created")
-        return invoice
-    if lock(invoice).status != Status.DRAFT:
+    adding = invoice._state.adding
+    if not adding and lock(invoice).status != Status.DRAFT:
         raise NotEditable(f"Only draft invoices can be changed; invoice {invoice} is not a draft")
-    invoice.save(update_fields=[*ADMIN_FIELDS, "updated_at"])
+    _validate_refs(invoice)
+    if not adding:
+        invoice.save(update_fields=[*ADMIN_FIELDS, "updated_at"])
+        return invoice
+    invoice.created_by = actor.user
+    invoice.save(force_insert=True)
+    audit_event(invoice, "", Status.DRAFT, actor=actor, note="created")
     return invoice
