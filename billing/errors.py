@@ -54,3 +54,9 @@ class Duplicate(BillingError):
     """A value that must be unique in the organization is taken already."""
 
     status_code = 409
+
+
+class DeliveryInProgress(BillingError):
+    """A different message of the invoice is still on its way on that channel."""
+
+    status_code = 409

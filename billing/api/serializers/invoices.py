@@ -19,8 +19,8 @@ from billing.api.serializers.base import (
 from billing.models import Invoice
 from billing.models.choices import PaymentMethod
 from billing.money import is_known_currency
+from billing.services.draft_rules import MAX_ITEMS
 
-MAX_ITEMS = 100
 MAX_BULK = 1000
 PAYMENT_METHODS = PaymentMethod.values
 CREATE_STATUSES = [Invoice.Status.DRAFT.value, Invoice.Status.OPEN.value]
