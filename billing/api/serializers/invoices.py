@@ -7,6 +7,7 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from billing.api.formats import ApiJSONEncoder
 from billing.api.serializers.base import (
     AmountField,
     MajorAmount,
@@ -17,7 +18,6 @@ from billing.api.serializers.base import (
     date_field,
     uuid_field,
 )
-from billing.api.formats import ApiJSONEncoder
 from billing.models import Invoice
 from billing.models.choices import PaymentMethod
 from billing.money import is_known_currency
