@@ -20,6 +20,15 @@ class InvalidInvoice(BillingError):
     """The invoice as asked for cannot exist (items, currencies, taxes…)."""
 
 
+class InvalidAmount(BillingError):
+    """An amount its currency cannot hold exactly, or above the maximum: a validation problem,
+    so ``message`` is always the list of sentences, each naming its field."""
+
+    @property
+    def message(self) -> list[str]:
+        return self.messages
+
+
 class NotFound(BillingError):
     status_code = 404
 
