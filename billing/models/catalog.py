@@ -5,8 +5,9 @@ from django.core.validators import MinValueValidator
 from django.db import models
 
 from billing import taxes
+from billing.errors import InvalidAmount
 from billing.models.organizations import Organization, validate_currency
-from billing.money import exponent, round_minor, to_major
+from billing.money import MoneyError, to_major, to_minor
 
 
 class Product(models.Model):
@@ -116,7 +117,7 @@ def rule_from_snapshot(snapshot: dict | None, currency: str) -> taxes.TaxRule | 
     components = []
     for spec in snapshot["components"]:
         rate = Decimal(spec["rate"])
-        fixed = round_minor(rate.scaleb(exponent(currency))) if spec["type"] == taxes.FIXED else 0
+        fixed = _fixed_minor(snapshot, spec, currency) if spec["type"] == taxes.FIXED else 0
         components.append(
             taxes.Component(
                 name=spec["name"],
@@ -127,6 +128,21 @@ def rule_from_snapshot(snapshot: dict | None, currency: str) -> taxes.TaxRule | 
             )
         )
     return taxes.TaxRule(components=tuple(components), inclusive=snapshot["inclusive"])
+
+
+def _fixed_minor(snapshot: dict, spec: dict, currency: str) -> int:
+    """A FIXED amount in minor units; one finer than the currency is refused, never rounded."""
+    try:
+        return to_minor(spec["rate"], currency)
+    except MoneyError as exc:
+        amount = format(Decimal(spec["rate"]).normalize(), "f")
+        part = "" if spec["name"] == snapshot["name"] else f" (component '{spec['name']}')"
+        raise InvalidAmount(
+            [
+                f"taxId: the fixed amount {amount} of tax '{snapshot['name']}'{part} cannot be "
+                f"charged in {currency}: {exc}"
+            ]
+        ) from exc
 
 
 class TaxComponent(models.Model):

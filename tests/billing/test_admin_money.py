@@ -1,15 +1,18 @@
 """The admin enforces the amount maximum and the FIXED-tax decimals the API enforces."""
 
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
-from billing.models import Invoice, Payment, Product
+from billing.models import Invoice, Payment, Product, Tax
 from billing.money import MAX_AMOUNT_MINOR
 from tests.billing.test_admin import invoice_form_data
 from tests.factories import (
     CustomerFactory,
     OrganizationFactory,
     ProductFactory,
+    TaxFactory,
     make_invoice,
 )
 
@@ -44,4 +47,18 @@ def test_invoice_form_refuses_lines_above_the_maximum_before_saving(admin_client
     assert response.status_code == 200
     page = response.content.decode()
     assert f"items[0]: {USD_MAX}" in page and f"total: {USD_MAX}" in page
+    assert Invoice.objects.count() == 0
+
+
+def test_invoice_form_refuses_a_fixed_tax_finer_than_the_currency(admin_client):
+    org = OrganizationFactory()
+    customer = CustomerFactory(organization=org, email="c@example.com")
+    product = ProductFactory(organization=org, unit_price=1000)
+    tax = TaxFactory(organization=org, name="Eco fee", type=Tax.Type.FIXED, rate=Decimal("0.005"))
+    response = admin_client.post(
+        reverse("admin:billing_invoice_add"),
+        invoice_form_data(org, customer, product, tax=tax.pk),
+    )
+    assert response.status_code == 200
+    assert "the fixed amount 0.005 of tax &#x27;Eco fee&#x27;" in response.content.decode()
     assert Invoice.objects.count() == 0
