@@ -43,6 +43,13 @@ class Product(models.Model):
         return to_major(self.unit_price, self.currency)
 
 
+# The compound rule as the README states it; the admin and the API docs show this sentence.
+COMPOUND_RULE = (
+    "Taxes the net amount plus the PERCENTAGE components before it; FIXED components (fees) "
+    "are never part of a tax base."
+)
+
+
 class Tax(models.Model):
     """A tax applied to a whole invoice. Rate and inclusiveness are frozen once an invoice uses it.
 
@@ -153,9 +160,7 @@ class TaxComponent(models.Model):
     rate = models.DecimalField(
         max_digits=12, decimal_places=4, validators=[MinValueValidator(Decimal(0))]
     )
-    compound = models.BooleanField(
-        default=False, help_text="Taxes the net amount plus the components before it."
-    )
+    compound = models.BooleanField(default=False, help_text=COMPOUND_RULE)
 
     class Meta:
         ordering = ["position", "id"]

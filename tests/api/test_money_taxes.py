@@ -89,3 +89,12 @@ def test_an_inclusive_fixed_then_compound_tax_carves_out_the_same_figures(api):
     assert b'"subtotal":100.00,' in created
     assert b'"tax_amount":11.23,' in created
     assert b'"total":111.23,' in created
+
+
+def test_the_api_docs_state_the_compound_rule(client):
+    schema = client.get("/api/v0/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    compound = schema["components"]["schemas"]["TaxComponent"]["properties"]["compound"]
+    assert compound["description"] == (
+        "PERCENTAGE only: Taxes the net amount plus the PERCENTAGE components before it; "
+        "FIXED components (fees) are never part of a tax base."
+    )

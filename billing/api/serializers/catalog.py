@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from billing.api.serializers.base import AmountField, StrictSerializer, choice_field
 from billing.models import Tax
+from billing.models.catalog import COMPOUND_RULE
 from billing.money import is_known_currency
 
 
@@ -31,7 +32,9 @@ class TaxComponentSerializer(StrictSerializer):
     rate = serializers.DecimalField(
         max_digits=12, decimal_places=4, min_value=Decimal(0), coerce_to_string=False
     )
-    compound = serializers.BooleanField(required=False, default=False)
+    compound = serializers.BooleanField(
+        required=False, default=False, help_text=f"PERCENTAGE only: {COMPOUND_RULE}"
+    )
 
 
 class TaxSerializer(StrictSerializer):
