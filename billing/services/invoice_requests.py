@@ -293,8 +293,10 @@ def invoice_preview(*, organization: Organization, request: InvoiceRequest) -> P
     for item in resolved.items:
         if item.product.currency != resolved.currency:
             raise InvalidInvoice(
-                f"Product '{item.product.name}' is priced in {item.product.currency}, "
-                f"not in the invoice currency {resolved.currency}"
+                [
+                    f"Product '{item.product.name}' is priced in {item.product.currency}, "
+                    f"not in the invoice currency {resolved.currency}"
+                ]
             )
     lines = [(item.product.unit_price, item.quantity) for item in resolved.items]
     snapshot = resolved.tax.snapshot() if resolved.tax else None

@@ -123,3 +123,14 @@ def test_a_payment_above_the_maximum_is_a_400_naming_the_amount(api):
         "error": "Bad Request",
     }
     assert api.get(f"invoices/{invoice['id']}").json()["amount_paid"] == 0
+
+
+def test_a_product_in_another_currency_answers_a_list_in_create_bulk_and_preview(api):
+    euro = ProductFactory(organization=api.org, name="Euro thing", currency="EUR")
+    body = api.invoice_body(items=[{"product_id": str(euro.pk), "quantity": 1}], currency="USD")
+    message = ["Product 'Euro thing' is priced in EUR, not in the invoice currency USD"]
+    created = api.post("invoices", body)
+    assert (created.status_code, created.json()["message"]) == (400, message)
+    assert api.post("invoices/bulk", {"invoices": [body]}).json()["failed"][0]["message"] == message
+    assert api.post("invoices/preview", body).json()["validation"]["errors"] == message
+    assert Invoice.objects.count() == 0
