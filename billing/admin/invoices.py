@@ -18,6 +18,7 @@ from billing.services import draft_rules as rules
 from billing.services.actors import Actor
 from billing.services.invoices import (
     can_transition,
+    invoice_check_lines,
     invoice_delete_draft,
     invoice_finalize,
     invoice_mark_uncollectible,
@@ -123,6 +124,20 @@ class ItemFormSet(forms.BaseInlineFormSet):
             )
             if problem:
                 form.add_error("product", problem)
+        if not any(form.errors for form in kept):
+            self._check_priceable(invoice, kept)
+
+    def _check_priceable(self, invoice: Invoice, kept) -> None:
+        """Amounts above the maximum or a tax the currency cannot charge, before any save."""
+        lines = [
+            (form.cleaned_data["product"].unit_price, form.cleaned_data["quantity"])
+            for form in kept
+            if form.cleaned_data.get("product") and form.cleaned_data.get("quantity")
+        ]
+        try:
+            invoice_check_lines(invoice=invoice, lines=lines)
+        except BillingError as exc:
+            raise forms.ValidationError(exc.messages) from exc
 
 
 class DraftOnlyInlineMixin:

@@ -295,7 +295,7 @@ def invoice_preview(*, organization: Organization, request: InvoiceRequest) -> P
     for item in resolved.items:
         problem = rules.currency_problem(item.product, resolved.currency)
         if problem:
-            raise InvalidInvoice(problem)
+            raise InvalidInvoice([problem])
     lines = [(item.product.unit_price, item.quantity) for item in resolved.items]
     snapshot = resolved.tax.snapshot() if resolved.tax else None
     totals = compute_totals(lines, snapshot, resolved.currency, organization.tax_rounding)

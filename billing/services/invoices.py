@@ -13,11 +13,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing import taxes
-from billing.errors import IllegalTransition, InvalidInvoice, NotEditable
+from billing.errors import IllegalTransition, InvalidAmount, InvalidInvoice, NotEditable
 from billing.models import Customer, Invoice, InvoiceEvent, InvoiceItem, Product, Tax, Wallet
 from billing.models.catalog import rule_from_snapshot
 from billing.models.choices import Channel
-from billing.money import round_minor
+from billing.money import MAX_AMOUNT_MINOR, over_maximum, round_minor
 from billing.services import draft_rules as rules
 from billing.services.actors import Actor
 from billing.services.delivery import invoice_channels
@@ -124,12 +124,30 @@ def line_amount(unit_price: int, quantity: Decimal) -> int:
 def compute_totals(
     lines: Sequence[tuple[int, Decimal]], tax_snapshot: dict | None, currency: str, mode: str
 ) -> taxes.Totals:
-    """Totals for (unit price, quantity) lines; refuses an inclusive fixed tax above the total."""
+    """Totals for (unit price, quantity) lines; refuses lines and totals above the maximum and
+    an inclusive fixed tax above the total."""
     amounts = [line_amount(price, qty) for price, qty in lines]
     totals = taxes.compute(amounts, rule_from_snapshot(tax_snapshot, currency), mode)
+    _check_maximum(amounts, totals.total, currency)
     if any(line.net < 0 for line in totals.lines) or totals.subtotal < 0:
         raise InvalidInvoice("The included fixed tax is larger than the invoice amount")
     return totals
+
+
+def invoice_check_lines(*, invoice: Invoice, lines: Sequence[tuple[int, Decimal]]) -> None:
+    """Price (unit price, quantity) lines for ``invoice`` without keeping the result: raises what
+    pricing would (the admin asks before it saves a draft's items)."""
+    snapshot = invoice.tax.snapshot() if invoice.tax else None
+    compute_totals(lines, snapshot, invoice.currency, invoice.organization.tax_rounding)
+
+
+def _check_maximum(amounts: Sequence[int], total: int, currency: str) -> None:
+    """One maximum for a line and the total, the one a payment has: every invoice stays payable."""
+    fields = [f"items[{i}]" for i, amount in enumerate(amounts) if amount > MAX_AMOUNT_MINOR]
+    if total > MAX_AMOUNT_MINOR:
+        fields.append("total")
+    if fields:
+        raise InvalidAmount([f"{field}: {over_maximum(currency)}" for field in fields])
 
 
 def _validate_items(organization, currency: str, items: Sequence[ItemInput]) -> None:
@@ -315,6 +333,7 @@ def invoice_update_draft(
     _validate_refs(invoice)
     if items is not None:
         _validate_items(invoice.organization, invoice.currency, items)
+        _apply_totals(invoice, _new_items(invoice, items))  # refuses before anything is written
         _replace_items(invoice, items)
     invoice.save()
     return invoice_reprice_draft(invoice=invoice)
