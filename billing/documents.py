@@ -131,6 +131,7 @@ def build(invoice: Invoice) -> InvoiceDocument:
         amount_due=money(invoice.amount_due),
         amount_due_minor=invoice.amount_due,
         currency=invoice.currency,
-        instructions=_instructions(invoice),
+        # A void invoice asks for nothing: no way to pay it, on the page or in the PDF.
+        instructions=[] if invoice.status == Invoice.Status.VOID else _instructions(invoice),
         pay_url=pay_url(invoice) if invoice.payment_link else "",
     )

@@ -5,19 +5,27 @@ The API maps ``status_code`` onto its envelope; the admin shows ``messages``.
 
 
 class BillingError(Exception):
+    """Raised with a sentence (``"Customer not found"``), or with a list of validation
+    sentences, each naming its field; the API's ``message`` keeps that shape."""
+
     status_code = 400
 
     def __init__(self, message: str | list[str]):
-        self.messages = [message] if isinstance(message, str) else list(message)
+        self.is_list = not isinstance(message, str)
+        self.messages = list(message) if self.is_list else [message]
         super().__init__("; ".join(self.messages))
 
     @property
     def message(self) -> str | list[str]:
-        return self.messages[0] if len(self.messages) == 1 else self.messages
+        return list(self.messages) if self.is_list else self.messages[0]
 
 
 class InvalidInvoice(BillingError):
     """The invoice as asked for cannot exist (items, currencies, taxes…)."""
+
+
+class InvalidAmount(BillingError):
+    """An amount its currency cannot hold exactly, or above the maximum (raised with a list)."""
 
 
 class NotFound(BillingError):
@@ -52,5 +60,11 @@ class InvalidEmailRequest(BillingError):
 
 class Duplicate(BillingError):
     """A value that must be unique in the organization is taken already."""
+
+    status_code = 409
+
+
+class DeliveryInProgress(BillingError):
+    """A different message of the invoice is still on its way on that channel."""
 
     status_code = 409

@@ -1,9 +1,11 @@
 """Exact money: integer minor units + ISO currency, arithmetic in Decimal, formatting with babel.
 
 Rounding rule (documented in the README): every conversion to minor units rounds half away from
-zero (``ROUND_HALF_UP``); nothing is ever a float.
+zero (``ROUND_HALF_UP``); nothing is ever a float, on the way in or out: ``ExactJSONEncoder`` is
+the one place that writes amounts into JSON.
 """
 
+import json
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel import Locale, UnknownLocaleError
@@ -12,6 +14,10 @@ from babel.numbers import format_currency, format_decimal, get_currency_precisio
 # Tokens that babel does not know but invoices are issued in (the Devdraft contract uses USDC).
 EXTRA_CURRENCY_PRECISION = {"USDC": 2, "USDT": 2, "EURC": 2}
 KNOWN_CURRENCIES = frozenset(list_currencies()) | frozenset(EXTRA_CURRENCY_PRECISION)
+# The largest amount in minor units of any currency, for a line, an invoice total and a payment
+# alike (so every invoice that can be created can be paid in full): 15 digits, below both the
+# 64-bit columns and 2**53, the integers a JSON client parsing numbers as doubles keeps exact.
+MAX_AMOUNT_MINOR = 10**15 - 1
 
 
 class MoneyError(ValueError):
@@ -49,7 +55,13 @@ def to_minor(amount: Decimal | int | str, currency: str) -> int:
     scaled = value.scaleb(exponent(currency))
     if scaled != scaled.to_integral_value():
         raise MoneyError(f"{currency} amounts have at most {exponent(currency)} decimal places")
+    if abs(scaled) > MAX_AMOUNT_MINOR:
+        raise MoneyError(over_maximum(currency))
     return int(scaled)
+
+
+def over_maximum(currency: str) -> str:
+    return f"{currency} amounts must not exceed {to_major(MAX_AMOUNT_MINOR, currency)}"
 
 
 def to_major(minor: int, currency: str) -> Decimal:
@@ -100,3 +112,49 @@ def allocate(total: int, weights: list[int]) -> list[int]:
     for i in order[: magnitude - sum(parts)]:
         parts[i] += 1
     return [sign * p for p in parts]
+
+
+def _number_text(value: float | Decimal, allow_nan: bool) -> str:
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"{value} has no JSON number")
+        return str(value)  # every digit as stored: 10.00, 0, 12.345
+    if value != value or value in (float("inf"), float("-inf")):
+        if not allow_nan:
+            raise ValueError(f"{value} has no JSON number")
+        return {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}[repr(value)]
+    return float.__repr__(value)
+
+
+class ExactJSONEncoder(json.JSONEncoder):
+    """Writes a ``Decimal`` as the exact JSON number it holds (``to_major`` gives amounts exactly
+    the currency's decimals), never through ``float``; everything else as ``json`` does.
+
+    The standard encoder has no hook for raw number text, so this runs its pure-Python loop with
+    ``Decimal`` counted among the numbers. Subclass it (or mix in a ``default``) for other types.
+    """
+
+    def iterencode(self, o, _one_shot=False):
+        encode_text = (
+            json.encoder.encode_basestring_ascii
+            if self.ensure_ascii
+            else json.encoder.encode_basestring
+        )
+        return json.encoder._make_iterencode(
+            {} if self.check_circular else None,
+            self.default,
+            encode_text,
+            self.indent,
+            lambda number: _number_text(number, self.allow_nan),
+            self.key_separator,
+            self.item_separator,
+            self.sort_keys,
+            self.skipkeys,
+            _one_shot,
+            float=(float, Decimal),
+        )(o, 0)
+
+
+def dumps(value, **kwargs) -> str:
+    """``json.dumps`` with amounts written exactly (payloads stored or sent outside the API)."""
+    return json.dumps(value, cls=kwargs.pop("cls", ExactJSONEncoder), **kwargs)

@@ -1,10 +1,12 @@
 """Tax maths on integer minor units. Pure functions: no ORM, no I/O.
 
 A tax is an ordered list of components. A PERCENTAGE component taxes the net amount, or, when
-``compound``, the net amount plus the components before it. A FIXED component is an amount in the
-invoice currency charged once per invoice. Exclusive taxes are added on top of the line amounts;
-inclusive taxes are carved out of them: ``net = round((gross - fixed) / (1 + k))`` where ``k`` is
-the combined percentage factor, and the tax is ``gross - net`` so the gross is kept to the unit.
+``compound``, the net amount plus the PERCENTAGE components before it. A FIXED component is an
+amount in the invoice currency charged once per invoice; it is a fee, never part of a tax base
+(which is also what keeps the inclusive formula below closed). Exclusive taxes are added on top
+of the line amounts; inclusive taxes are carved out of them: ``net = round((gross - fixed) /
+(1 + k))`` where ``k`` is the combined percentage factor, and the tax is ``gross - net`` so the
+gross is kept to the unit.
 
 Each component amount is rounded on its own (half away from zero); for inclusive taxes the last
 percentage component absorbs the remainder. ``PER_LINE`` rounding applies the tax to every line and

@@ -209,8 +209,8 @@ AUTH_FAILURE_LIMIT = env.str("AUTH_FAILURE_LIMIT", default="20/min")
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["billing.api.formats.ApiJSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["billing.api.formats.ExactJSONParser"],
     "UNAUTHENTICATED_USER": None,
     "EXCEPTION_HANDLER": "billing.api.errors.exception_handler",
 }

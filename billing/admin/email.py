@@ -9,8 +9,10 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from billing.errors import BillingError
-from billing.models import Invoice, Organization
+from billing.admin.whatsapp import available
+from billing.errors import BillingError, DeliveryInProgress
+from billing.models import Organization
+from billing.models.choices import Channel
 from billing.services.actors import Actor
 from billing.services.invoice_email import (
     SendInvoiceEmail,
@@ -69,12 +71,12 @@ class EmailInvoiceAdminMixin:
     def change_view(self, request, object_id, form_url="", extra_context=None):
         invoice = self.get_object(request, object_id)
         extra_context = extra_context or {}
-        extra_context["can_email"] = invoice is not None and invoice.status != Invoice.Status.DRAFT
+        extra_context["can_email"] = invoice is not None and Channel.EMAIL in available(invoice)
         return super().change_view(request, object_id, form_url, extra_context)
 
     def email_view(self, request, object_id):
         invoice = self.get_object(request, object_id)
-        if invoice is None or invoice.status == Invoice.Status.DRAFT:
+        if invoice is None or Channel.EMAIL not in available(invoice):
             self.message_user(request, "Only issued invoices can be e-mailed.", messages.ERROR)
             return HttpResponseRedirect(reverse("admin:billing_invoice_changelist"))
         actor = Actor.for_user(request.user)
@@ -110,6 +112,9 @@ class EmailInvoiceAdminMixin:
         service = invoice_send_email if action == "send" else invoice_send_test_email
         try:
             result = service(invoice=invoice, actor=actor, request=send_request)
+        except DeliveryInProgress as exc:
+            self.message_user(request, exc.messages[0], messages.ERROR)
+            return None
         except (BillingError, InvalidTemplateData):
             return None  # the preview below lists every problem
         if action == "test":

@@ -14,9 +14,11 @@ from billing.errors import BillingError
 from billing.models import Invoice, InvoiceEvent, InvoiceItem, Payment
 from billing.models.choices import PaymentMethod
 from billing.money import MoneyError, to_major, to_minor
+from billing.services import draft_rules as rules
 from billing.services.actors import Actor
 from billing.services.invoices import (
     can_transition,
+    invoice_check_lines,
     invoice_delete_draft,
     invoice_finalize,
     invoice_mark_uncollectible,
@@ -94,16 +96,16 @@ class InvoiceForm(forms.ModelForm):
         if org is None or customer is None:
             return cleaned
         for name in ("customer", "wallet", "tax"):
-            ref = cleaned.get(name)
-            if ref is not None and ref.organization_id != org.pk:
-                self.add_error(name, f"This {name} belongs to another organization.")
+            problem = rules.reference_problem(cleaned.get(name), org.pk)
+            if problem:
+                self.add_error(name, problem)
         cleaned["currency"] = (cleaned.get("currency") or org.default_currency).upper()
         cleaned["email"] = cleaned.get("email") or customer.email
         if not cleaned["email"]:
             self.add_error("email", "The customer has no e-mail address: enter one.")
-        send_date, due_date = cleaned.get("send_date"), cleaned.get("due_date")
-        if send_date and due_date and send_date > due_date:
-            self.add_error("send_date", "Send date cannot be after due date.")
+        problem = rules.dates_problem(cleaned.get("send_date"), cleaned.get("due_date"))
+        if problem:
+            self.add_error("send_date", problem)
         return cleaned
 
 
@@ -112,17 +114,30 @@ class ItemFormSet(forms.BaseInlineFormSet):
         super().clean()
         invoice = self.instance
         kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        too_many = rules.item_count_problem(len(kept))
+        if too_many:
+            raise forms.ValidationError(too_many)
         for form in kept:
             product = form.cleaned_data.get("product")
-            if product is None:
-                continue
-            if product.organization_id != invoice.organization_id:
-                form.add_error("product", "This product belongs to another organization.")
-            elif product.currency != invoice.currency:
-                form.add_error(
-                    "product",
-                    f"Priced in {product.currency}, the invoice is in {invoice.currency}.",
-                )
+            problem = product and rules.product_problem(
+                product, organization_id=invoice.organization_id, currency=invoice.currency
+            )
+            if problem:
+                form.add_error("product", problem)
+        if not any(form.errors for form in kept):
+            self._check_priceable(invoice, kept)
+
+    def _check_priceable(self, invoice: Invoice, kept) -> None:
+        """Amounts above the maximum or a tax the currency cannot charge, before any save."""
+        lines = [
+            (form.cleaned_data["product"].unit_price, form.cleaned_data["quantity"])
+            for form in kept
+            if form.cleaned_data.get("product") and form.cleaned_data.get("quantity")
+        ]
+        try:
+            invoice_check_lines(invoice=invoice, lines=lines)
+        except BillingError as exc:
+            raise forms.ValidationError(exc.messages) from exc
 
 
 class DraftOnlyInlineMixin:
@@ -201,6 +216,7 @@ class InvoiceAdmin(EmailInvoiceAdminMixin, WhatsAppInvoiceAdminMixin, admin.Mode
         "total_display",
         "amount_due_display",
         "due_date",
+        "delivery_summary",
         "organization",
     )
     list_select_related = ("customer", "organization")
@@ -255,7 +271,16 @@ class InvoiceAdmin(EmailInvoiceAdminMixin, WhatsAppInvoiceAdminMixin, admin.Mode
             return False
         return super().has_delete_permission(request, obj)
 
+    def get_queryset(self, request):
+        # The delivery column reads every row's summaries in one query.
+        return super().get_queryset(request).prefetch_related("deliveries")
+
     # --- columns --------------------------------------------------------------------------
+    @admin.display(description="Delivery")
+    def delivery_summary(self, obj: Invoice) -> str:
+        deliveries = sorted(obj.deliveries.all(), key=lambda d: d.channel)
+        return " · ".join(str(d) for d in deliveries) or "—"
+
     @admin.display(description="Number", ordering="sequence")
     def number_display(self, obj: Invoice) -> str:
         return obj.number or "Draft"

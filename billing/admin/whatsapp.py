@@ -8,12 +8,17 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from billing.models import Invoice
+from billing.models.choices import Channel
 from billing.services.actors import Actor
+from billing.services.delivery import invoice_channels
 from billing.services.whatsapp import invoice_send_whatsapp, whatsapp_preview
 from config.admin import ReadOnlyAdminMixin
 from notifications.logs import mask_phone
 from notifications.models import Message
+
+
+def available(invoice) -> tuple[str, ...]:
+    return invoice_channels(invoice).available
 
 
 class MessageLogInline(ReadOnlyAdminMixin, GenericTabularInline):
@@ -65,12 +70,12 @@ class WhatsAppInvoiceAdminMixin:
         extra_context = extra_context or {}
         if invoice is not None and invoice.number:
             extra_context["whatsapp_preview"] = whatsapp_preview(invoice)
-            extra_context["can_send_whatsapp"] = invoice.status == Invoice.Status.OPEN
+            extra_context["can_send_whatsapp"] = Channel.WHATSAPP in available(invoice)
         return super().change_view(request, object_id, form_url, extra_context)
 
     def send_whatsapp_view(self, request, object_id):
         invoice = self.get_object(request, object_id)
-        if invoice is None or invoice.status != Invoice.Status.OPEN:
+        if invoice is None or Channel.WHATSAPP not in available(invoice):
             self.message_user(request, "Only open invoices can be sent.", messages.ERROR)
             return HttpResponseRedirect(reverse("admin:billing_invoice_changelist"))
         change_url = reverse("admin:billing_invoice_change", args=[invoice.pk])

@@ -12,15 +12,16 @@ import hashlib
 import json
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 from django.db import IntegrityError
 from django.http import HttpResponse
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from billing.api.errors import IdempotencyConflict, IdempotencyMismatch
+from billing.api.formats import ApiJSONRenderer
 from billing.models import IdempotencyKey, Organization
 from config.db import single_write
 
@@ -49,9 +50,16 @@ def fingerprint(method: str, path: str, body) -> str:
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=True,
-        default=str,
+        default=_canonical,
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _canonical(value) -> str:
+    """``10.0`` and ``10.00`` are the same number (JSON numbers arrive as ``Decimal``)."""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return str(value)
 
 
 def claim(
@@ -100,7 +108,7 @@ def _insert(record: IdempotencyKey) -> None:
 
 def render(response: Response) -> HttpResponse:
     """The bytes both the first answer and every replay carry."""
-    content = JSONRenderer().render(response.data)
+    content = ApiJSONRenderer().render(response.data)
     return HttpResponse(content, status=response.status_code, content_type="application/json")
 
 

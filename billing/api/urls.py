@@ -3,9 +3,11 @@
 from django.http import JsonResponse
 from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.renderers import OpenApiYamlRenderer, OpenApiYamlRenderer2
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from billing.api.errors import envelope
+from billing.api.formats import SchemaJSONRenderer, SchemaJSONRenderer2
 from billing.api.views import catalog, email, invoices, messages
 
 
@@ -15,8 +17,18 @@ def not_found(request, rest: str = ""):
     return JsonResponse(envelope(404, "Not found"), status=404)
 
 
+# The schema's examples carry amounts too: its JSON is written as exactly as the API's answers.
+SCHEMA_RENDERERS = [
+    OpenApiYamlRenderer,
+    OpenApiYamlRenderer2,
+    SchemaJSONRenderer,
+    SchemaJSONRenderer2,
+]
+
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path(
+        "schema/", SpectacularAPIView.as_view(renderer_classes=SCHEMA_RENDERERS), name="api-schema"
+    ),
     path(
         "docs/",
         # An HTML page: OPTIONS would render DRF's metadata through a template that has none.

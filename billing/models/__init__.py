@@ -1,5 +1,6 @@
 from billing.models.catalog import Product, Tax, TaxComponent, Wallet
 from billing.models.customers import Customer, CustomerContact
+from billing.models.deliveries import InvoiceDelivery
 from billing.models.idempotency import IdempotencyKey
 from billing.models.invoices import Invoice, InvoiceEvent, InvoiceItem, Payment
 from billing.models.memberships import Membership, Role
@@ -13,6 +14,7 @@ __all__ = [
     "CustomerContact",
     "IdempotencyKey",
     "Invoice",
+    "InvoiceDelivery",
     "InvoiceEvent",
     "InvoiceItem",
     "InvoiceSequence",

@@ -5,8 +5,9 @@ from django.core.validators import MinValueValidator
 from django.db import models
 
 from billing import taxes
+from billing.errors import InvalidAmount
 from billing.models.organizations import Organization, validate_currency
-from billing.money import exponent, round_minor, to_major
+from billing.money import MoneyError, to_major, to_minor
 
 
 class Product(models.Model):
@@ -40,6 +41,13 @@ class Product(models.Model):
     @property
     def price(self) -> Decimal:
         return to_major(self.unit_price, self.currency)
+
+
+# The compound rule as the README states it; the admin and the API docs show this sentence.
+COMPOUND_RULE = (
+    "Taxes the net amount plus the PERCENTAGE components before it; FIXED components (fees) "
+    "are never part of a tax base."
+)
 
 
 class Tax(models.Model):
@@ -117,7 +125,7 @@ def rule_from_snapshot(snapshot: dict | None, currency: str) -> taxes.TaxRule | 
     components = []
     for spec in snapshot["components"]:
         rate = Decimal(spec["rate"])
-        fixed = round_minor(rate.scaleb(exponent(currency))) if spec["type"] == taxes.FIXED else 0
+        fixed = _fixed_minor(snapshot, spec, currency) if spec["type"] == taxes.FIXED else 0
         components.append(
             taxes.Component(
                 name=spec["name"],
@@ -130,6 +138,21 @@ def rule_from_snapshot(snapshot: dict | None, currency: str) -> taxes.TaxRule | 
     return taxes.TaxRule(components=tuple(components), inclusive=snapshot["inclusive"])
 
 
+def _fixed_minor(snapshot: dict, spec: dict, currency: str) -> int:
+    """A FIXED amount in minor units; one finer than the currency is refused, never rounded."""
+    try:
+        return to_minor(spec["rate"], currency)
+    except MoneyError as exc:
+        amount = format(Decimal(spec["rate"]).normalize(), "f")
+        part = "" if spec["name"] == snapshot["name"] else f" (component '{spec['name']}')"
+        raise InvalidAmount(
+            [
+                f"taxId: the fixed amount {amount} of tax '{snapshot['name']}'{part} cannot be "
+                f"charged in {currency}: {exc}"
+            ]
+        ) from exc
+
+
 class TaxComponent(models.Model):
     tax = models.ForeignKey(Tax, on_delete=models.CASCADE, related_name="components")
     position = models.PositiveSmallIntegerField(default=0)
@@ -138,9 +161,7 @@ class TaxComponent(models.Model):
     rate = models.DecimalField(
         max_digits=12, decimal_places=4, validators=[MinValueValidator(Decimal(0))]
     )
-    compound = models.BooleanField(
-        default=False, help_text="Taxes the net amount plus the components before it."
-    )
+    compound = models.BooleanField(default=False, help_text=COMPOUND_RULE)
 
     class Meta:
         ordering = ["position", "id"]

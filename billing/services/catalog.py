@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
-from billing.errors import Duplicate, InUse, InvalidInvoice, TaxLocked
+from billing.errors import Duplicate, InUse, InvalidAmount, TaxLocked
 from billing.models import Organization, Product, Tax, TaxComponent, Wallet
 from billing.money import MoneyError, to_minor
 
@@ -14,7 +14,7 @@ def _minor_price(price: Decimal, currency: str) -> int:
     try:
         return to_minor(price, currency)
     except MoneyError as exc:
-        raise InvalidInvoice(f"price: {exc}") from exc
+        raise InvalidAmount([f"price: {exc}"]) from exc
 
 
 def _save(obj, fields: dict) -> None:

@@ -15,14 +15,14 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from billing import documents
-from billing.errors import IllegalTransition, InvalidEmailRequest
-from billing.models import Customer, CustomerContact, Invoice
+from billing.errors import DeliveryInProgress, IllegalTransition, InvalidEmailRequest
+from billing.models import Customer, CustomerContact, Invoice, Organization
 from billing.models.choices import Channel
 from billing.pdf import pdf_filename
 from billing.services.actors import SYSTEM, Actor
-from billing.services.whatsapp import wants_whatsapp
+from billing.services.delivery import DRAFT_NOT_SENDABLE
 from notifications import pipeline
-from notifications.explicit_send import request_explicit_send
+from notifications.explicit_send import SendInFlight, request_explicit_send
 from notifications.models import DefaultEmailTemplate
 from notifications.templating.errors import InvalidTemplateData
 from notifications.templating.registry import resolve
@@ -96,24 +96,45 @@ def _subject_and_body(request: SendInvoiceEmail, template: DefaultEmailTemplate)
     return (subject, body) if subject else (template.subject, template.body)
 
 
-def _sender(request: SendInvoiceEmail, template: DefaultEmailTemplate) -> Sender:
+UNKNOWN_SENDER = (
+    "fromUserId must name an active staff member of your organization with an e-mail address"
+)
+MAX_USER_PK = 2**63 - 1
+
+
+def _sender(
+    request: SendInvoiceEmail, template: DefaultEmailTemplate, organization: Organization
+) -> Sender:
+    """The staff user a request names, only if they belong to the invoice's organization.
+
+    Every refusal (malformed id, no such user, inactive, another organization's, no address)
+    is the same sentence, so a caller learns nothing about users outside its organization.
+    """
     if request.from_user_id in (None, ""):
         return Sender(name=template.sender_name, reply_to=template.reply_to)
+    pk = _user_pk(request.from_user_id)
     user = (
         get_user_model()
-        .objects.filter(pk=_user_pk(request.from_user_id), is_staff=True, is_active=True)
+        .objects.filter(
+            pk=pk, is_active=True, is_staff=True, memberships__organization=organization
+        )
+        .exclude(email="")
         .first()
+        if pk is not None
+        else None
     )
-    if user is None or not user.email:
-        raise InvalidEmailRequest("fromUserId must be an active staff user with an e-mail address")
+    if user is None:
+        raise InvalidEmailRequest(UNKNOWN_SENDER)
     return Sender(name=user.get_full_name() or user.get_username(), reply_to=user.email)
 
 
-def _user_pk(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError) as exc:
-        raise InvalidEmailRequest("fromUserId must be an active staff user") from exc
+def _user_pk(value: Any) -> int | None:
+    """A primary key as the request spells it (digits only), or None when it cannot be one."""
+    text = str(value)
+    if isinstance(value, bool) or not text.isascii() or not text.isdigit():
+        return None
+    pk = int(text)
+    return pk if 0 < pk <= MAX_USER_PK else None
 
 
 def _valid(addresses: Iterable[str]) -> list[str]:
@@ -195,7 +216,7 @@ def email_context(
     """(recipients, context for the e-mail channel) for one SendInvoice request."""
     template = default_template(invoice)
     subject, body = _subject_and_body(request, template)
-    sender = _sender(request, template)
+    sender = _sender(request, template, invoice.organization)
     to = _valid(request.to_email_addresses) if request.to_email_addresses else None
     doc = documents.build(invoice)
     values = token_values(invoice, doc)
@@ -240,8 +261,20 @@ def _sendable(invoice: Invoice) -> Invoice:
         pk=invoice.pk
     )
     if invoice.status == Invoice.Status.DRAFT:
-        raise IllegalTransition("Draft invoices cannot be sent: finalize the invoice first")
+        raise IllegalTransition(DRAFT_NOT_SENDABLE)
     return invoice
+
+
+def explicit_send(**kwargs) -> pipeline.SendRequested:
+    """``request_explicit_send`` for an invoice e-mail. A different e-mail still on its way is
+    refused (409): returning it would drop the new content, superseding it could send both."""
+    try:
+        return request_explicit_send(**kwargs)
+    except SendInFlight as exc:
+        raise DeliveryInProgress(
+            f"E-mail {exc.message.pk} of this invoice is still {exc.message.status}: "
+            "send again once it has gone out"
+        ) from exc
 
 
 @transaction.atomic
@@ -255,7 +288,7 @@ def invoice_send_email(
     check_template_data(context)
     if request.to_email_addresses:
         add_missing_contacts(invoice.customer, to)
-    return request_explicit_send(
+    return explicit_send(
         tenant_id=invoice.organization_id,
         subject=invoice,
         purpose=PURPOSE,
@@ -266,23 +299,11 @@ def invoice_send_email(
     )
 
 
-def wants_email(invoice: Invoice) -> bool:
-    """EMAIL always; AUTO when WhatsApp is not used and the customer accepts e-mail."""
-    if invoice.delivery == Invoice.Delivery.EMAIL:
-        return True
-    if invoice.delivery != Invoice.Delivery.AUTO or wants_whatsapp(invoice):
-        return False
-    preferred = invoice.customer.preferred_channels or [Channel.EMAIL]
-    return Channel.EMAIL in preferred
-
-
 def invoice_email_on_open(invoice: Invoice) -> None:
     """Called in the transaction that makes the invoice OPEN: the message row is inserted with
     it (once, by the active-message unique index) and queued when it commits. A problem (no
     address, invalid data) is recorded as a rejected message instead of blocking the invoice.
     """
-    if not wants_email(invoice):
-        return
     try:
         to, context = email_context(invoice, SendInvoiceEmail(), actor=SYSTEM)
     except InvalidEmailRequest:
@@ -341,7 +362,7 @@ def invoice_send_test_email(*, invoice: Invoice, actor: Actor, request: SendInvo
     _, context = email_context(_sendable(invoice), request, actor=actor)
     check_template_data(context)
     context |= {"to": [address], "cc": []}
-    return request_explicit_send(
+    return explicit_send(
         tenant_id=invoice.organization_id,
         subject=invoice,
         purpose=TEST_PURPOSE,

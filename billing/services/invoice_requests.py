@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from billing.errors import BillingError, InvalidInvoice, NotFound
 from billing.models import Customer, Invoice, Organization, Product, Tax, Wallet
+from billing.services import draft_rules as rules
 from billing.services.actors import Actor
 from billing.services.invoices import (
     ItemInput,
@@ -177,8 +178,9 @@ def resolve(
     items = lookups.items(request.items)
     if not allow_past_due and request.due_date < organization_today(lookups.organization):
         raise InvalidInvoice("Due date cannot be in the past")
-    if request.send_date is not None and request.send_date > request.due_date:
-        raise InvalidInvoice("Send date cannot be after due date")
+    dates_problem = rules.dates_problem(request.send_date, request.due_date)
+    if dates_problem:
+        raise InvalidInvoice(dates_problem)
     return ResolvedInvoice(customer, wallet, tax, items, _currency(request, lookups, items))
 
 
@@ -301,11 +303,9 @@ def invoice_preview(*, organization: Organization, request: InvoiceRequest) -> P
     """The totals the invoice would get, computed exactly as at creation, without saving."""
     resolved = resolve(request=request, lookups=Lookups(organization))
     for item in resolved.items:
-        if item.product.currency != resolved.currency:
-            raise InvalidInvoice(
-                f"Product '{item.product.name}' is priced in {item.product.currency}, "
-                f"not in the invoice currency {resolved.currency}"
-            )
+        problem = rules.currency_problem(item.product, resolved.currency)
+        if problem:
+            raise InvalidInvoice([problem])
     lines = [(item.product.unit_price, item.quantity) for item in resolved.items]
     snapshot = resolved.tax.snapshot() if resolved.tax else None
     totals = compute_totals(lines, snapshot, resolved.currency, organization.tax_rounding)

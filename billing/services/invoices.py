@@ -13,14 +13,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing import taxes
-from billing.errors import IllegalTransition, InvalidInvoice, NotEditable
+from billing.errors import IllegalTransition, InvalidAmount, InvalidInvoice, NotEditable
 from billing.models import Customer, Invoice, InvoiceEvent, InvoiceItem, Product, Tax, Wallet
 from billing.models.catalog import rule_from_snapshot
-from billing.money import round_minor
+from billing.models.choices import Channel
+from billing.money import MAX_AMOUNT_MINOR, over_maximum, round_minor
+from billing.services import draft_rules as rules
 from billing.services.actors import Actor
+from billing.services.delivery import invoice_channels
 from billing.services.invoice_email import invoice_email_on_open
 from billing.services.numbering import allocate_numbers
-from billing.services.whatsapp import deliver_on_finalize
+from billing.services.whatsapp import invoice_send_whatsapp
 
 Status = Invoice.Status
 
@@ -29,7 +32,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     Status.OPEN: frozenset({Status.PAID, Status.VOID, Status.UNCOLLECTIBLE}),
     Status.UNCOLLECTIBLE: frozenset({Status.PAID, Status.VOID}),
 }
-MAX_ITEMS = 100
 DRAFT_FIELDS = frozenset(
     {
         "name",
@@ -122,39 +124,53 @@ def line_amount(unit_price: int, quantity: Decimal) -> int:
 def compute_totals(
     lines: Sequence[tuple[int, Decimal]], tax_snapshot: dict | None, currency: str, mode: str
 ) -> taxes.Totals:
-    """Totals for (unit price, quantity) lines; refuses an inclusive fixed tax above the total."""
+    """Totals for (unit price, quantity) lines; refuses lines and totals above the maximum and
+    an inclusive fixed tax above the total."""
     amounts = [line_amount(price, qty) for price, qty in lines]
     totals = taxes.compute(amounts, rule_from_snapshot(tax_snapshot, currency), mode)
+    _check_maximum(amounts, totals.total, currency)
     if any(line.net < 0 for line in totals.lines) or totals.subtotal < 0:
         raise InvalidInvoice("The included fixed tax is larger than the invoice amount")
     return totals
+
+
+def invoice_check_lines(*, invoice: Invoice, lines: Sequence[tuple[int, Decimal]]) -> None:
+    """Price (unit price, quantity) lines for ``invoice`` without keeping the result: raises what
+    pricing would (the admin asks before it saves a draft's items)."""
+    snapshot = invoice.tax.snapshot() if invoice.tax else None
+    compute_totals(lines, snapshot, invoice.currency, invoice.organization.tax_rounding)
+
+
+def _check_maximum(amounts: Sequence[int], total: int, currency: str) -> None:
+    """One maximum for a line and the total, the one a payment has: every invoice stays payable."""
+    fields = [f"items[{i}]" for i, amount in enumerate(amounts) if amount > MAX_AMOUNT_MINOR]
+    if total > MAX_AMOUNT_MINOR:
+        fields.append("total")
+    if fields:
+        raise InvalidAmount([f"{field}: {over_maximum(currency)}" for field in fields])
 
 
 def _validate_items(organization, currency: str, items: Sequence[ItemInput]) -> None:
     errors = []
     if not items:
         errors.append("items should not be empty")
-    if len(items) > MAX_ITEMS:
-        errors.append(f"items must contain no more than {MAX_ITEMS} elements")
+    errors.append(rules.item_count_problem(len(items)))
     for item in items:
-        if item.product.organization_id != organization.pk:
-            errors.append(f"Product with ID '{item.product.pk}' not found")
-        elif item.product.currency != currency:
-            errors.append(
-                f"Product '{item.product.name}' is priced in {item.product.currency}, "
-                f"not in the invoice currency {currency}"
-            )
+        errors.append(
+            rules.product_problem(item.product, organization_id=organization.pk, currency=currency)
+        )
         if item.quantity <= 0:
             errors.append("quantity must be greater than 0")
+    errors = [error for error in errors if error]
     if errors:
         raise InvalidInvoice(errors)
 
 
 def _validate_refs(invoice: Invoice) -> None:
-    org_id = invoice.organization_id
     for ref in (invoice.customer, invoice.wallet, invoice.tax):
-        if ref is not None and ref.organization_id != org_id:
-            raise InvalidInvoice(f"{type(ref).__name__} belongs to another organization")
+        problem = rules.reference_problem(ref, invoice.organization_id)
+        if problem:
+            raise InvalidInvoice(problem)
 
 
 def _new_items(invoice: Invoice, items: Sequence[ItemInput]) -> list[InvoiceItem]:
@@ -317,6 +333,7 @@ def invoice_update_draft(
     _validate_refs(invoice)
     if items is not None:
         _validate_items(invoice.organization, invoice.currency, items)
+        _apply_totals(invoice, _new_items(invoice, items))  # refuses before anything is written
         _replace_items(invoice, items)
     invoice.save()
     return invoice_reprice_draft(invoice=invoice)
@@ -384,8 +401,11 @@ def _open_move(
 
 def _deliver(invoice: Invoice, *, actor: Actor) -> None:
     """The automatic deliveries of an invoice that just became OPEN (queued on commit)."""
-    deliver_on_finalize(invoice=invoice, actor=actor)
-    invoice_email_on_open(invoice)
+    for channel in invoice_channels(invoice).automatic:
+        if channel == Channel.WHATSAPP:
+            invoice_send_whatsapp(invoice=invoice, actor=actor)
+        else:
+            invoice_email_on_open(invoice)
 
 
 def remember_related(invoice: Invoice, *, items: list[InvoiceItem]) -> None:
@@ -421,16 +441,24 @@ def mark_paid(invoice: Invoice, *, actor: Actor, paid_at: datetime, note: str) -
     _transition(invoice, Status.PAID, actor=actor, note=note, fields=["paid_at", "amount_paid"])
 
 
+ADMIN_FIELDS = ("organization", *sorted(DRAFT_FIELDS))  # what the admin form edits
+
+
 @transaction.atomic
 def invoice_save_draft(*, invoice: Invoice, actor: Actor) -> Invoice:
-    """Save a draft edited field by field (the admin form); items are re-priced afterwards."""
-    created = invoice._state.adding
-    if not created and not Invoice.objects.filter(pk=invoice.pk, status=Status.DRAFT).exists():
+    """Save a draft edited field by field (the admin form); items are re-priced afterwards.
+
+    The stored row is locked before its status is checked, and only the form's fields are
+    written: a finalize that commits meanwhile is refused here, never overwritten to DRAFT.
+    """
+    adding = invoice._state.adding
+    if not adding and lock(invoice).status != Status.DRAFT:
         raise NotEditable(f"Only draft invoices can be changed; invoice {invoice} is not a draft")
     _validate_refs(invoice)
-    if created:
-        invoice.created_by = actor.user
-    invoice.save()
-    if created:
-        audit_event(invoice, "", Status.DRAFT, actor=actor, note="created")
+    if not adding:
+        invoice.save(update_fields=[*ADMIN_FIELDS, "updated_at"])
+        return invoice
+    invoice.created_by = actor.user
+    invoice.save(force_insert=True)
+    audit_event(invoice, "", Status.DRAFT, actor=actor, note="created")
     return invoice

@@ -22,9 +22,9 @@ from billing.services.invoice_email import (
     TEMPLATE_KEY,
     customer_addresses,
     default_template,
+    explicit_send,
     template_data,
 )
-from notifications.explicit_send import request_explicit_send
 from notifications.logs import mask_email
 from notifications.models import Message
 
@@ -95,7 +95,7 @@ def payment_link_renew(*, invoice: Invoice) -> RenewedLink:
         return RenewedLink(masked_address=mask_email(address), sent=False)
     invoice.payment_token = new_payment_token()
     invoice.save(update_fields=["payment_token", "updated_at"])
-    request_explicit_send(
+    explicit_send(
         tenant_id=invoice.organization_id,
         subject=invoice,
         purpose=PURPOSE,

@@ -14,7 +14,7 @@ PAYABLE = (Invoice.Status.OPEN, Invoice.Status.UNCOLLECTIBLE)
 def _check_amount(invoice: Invoice, amount: int) -> None:
     due = invoice.amount_due
     if amount <= 0:
-        raise PaymentRejected("amount must be greater than 0")
+        raise PaymentRejected(["amount must be greater than 0"])
     if amount > due:
         raise PaymentRejected(
             f"Payment of {invoice.money(amount)} exceeds the amount due of {invoice.money(due)}"

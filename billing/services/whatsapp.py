@@ -19,7 +19,6 @@ from notifications.channels.base import SendRefused
 
 WHATSAPP = "whatsapp"
 PURPOSE = "invoice_issued"
-AUTOMATIC = (Invoice.Delivery.WHATSAPP, Invoice.Delivery.AUTO)
 
 
 def invoice_context(invoice: Invoice) -> dict[str, str]:
@@ -68,27 +67,6 @@ def invoice_send_whatsapp(*, invoice: Invoice, actor: Actor) -> pipeline.SendReq
         context=invoice_context(invoice),
         created_by=actor.label,
     )
-
-
-def wants_whatsapp(invoice: Invoice) -> bool:
-    """WHATSAPP always; AUTO when WhatsApp is the customer's first usable channel."""
-    if invoice.delivery == Invoice.Delivery.WHATSAPP:
-        return True
-    if invoice.delivery != Invoice.Delivery.AUTO:
-        return False
-    for channel in invoice.customer.preferred_channels or []:
-        if channel == WHATSAPP and consent_refusal(invoice.customer) is None:
-            return True
-        if channel != WHATSAPP:
-            return False
-    return False
-
-
-def deliver_on_finalize(*, invoice: Invoice, actor: Actor) -> None:
-    """Called inside ``invoice_finalize``'s transaction: the message row commits with the
-    invoice, and its send is enqueued only on commit."""
-    if wants_whatsapp(invoice):
-        invoice_send_whatsapp(invoice=invoice, actor=actor)
 
 
 def whatsapp_preview(invoice: Invoice) -> dict[str, str]:

@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from billing import documents
-from billing.errors import InvalidEmailRequest
+from billing.errors import DeliveryInProgress, InvalidEmailRequest
 from billing.pdf import pdf_filename, render_invoice_pdf
 from billing.services import pay_links
 from notifications.logs import mask_email
@@ -29,6 +29,9 @@ def _private(view):
         return view(request, invoice, *args, **kwargs)
 
     return never_cache(wrapper)
+
+
+LINK_ON_ITS_WAY = "The last link we e-mailed you is still on its way: try again in a few minutes."
 
 
 def mask_name(name: str) -> str:
@@ -47,6 +50,7 @@ def pay_page(request, invoice):
         "email": mask_email(invoice.email or invoice.customer.email),
         "token": invoice.payment_token,
         "payable": invoice.status in (invoice.Status.OPEN, invoice.Status.UNCOLLECTIBLE),
+        "void": invoice.status == invoice.Status.VOID,
     }
     return render(request, "billing/pay/invoice.html", context)
 
@@ -58,6 +62,7 @@ def _recovery(request, invoice, *, renewed=None, error: str = "", status: int = 
         "token": invoice.payment_token,
         "renewed": renewed,
         "error": error,
+        "void": invoice.status == invoice.Status.VOID,
     }
     return render(request, "billing/pay/expired.html", context, status=status)
 
@@ -79,10 +84,13 @@ def pay_pdf(request, invoice):
 @require_POST
 @_private
 def pay_renew(request, invoice):
-    if not pay_links.is_expired(invoice):
+    # A void invoice needs no fresh link: nothing can be paid on it.
+    if not pay_links.is_expired(invoice) or invoice.status == invoice.Status.VOID:
         return redirect("pay:page", token=invoice.payment_token)
     try:
         renewed = pay_links.payment_link_renew(invoice=invoice)
     except InvalidEmailRequest as exc:
         return _recovery(request, invoice, error=exc.messages[0], status=409)
+    except DeliveryInProgress:
+        return _recovery(request, invoice, error=LINK_ON_ITS_WAY, status=409)
     return _recovery(request, invoice, renewed=renewed)

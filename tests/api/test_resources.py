@@ -49,7 +49,7 @@ def test_product_price_is_exact_in_major_units(api):
     kwd = api.post("products", {"name": "Dinar", "price": "1.234", "currency": "KWD"})
     assert Product.objects.get(pk=kwd.json()["id"]).unit_price == 1234
     refused = api.post("products", {"name": "Sub-cent", "price": "0.001", "currency": "USD"})
-    assert refused.json()["message"] == "price: USD amounts have at most 2 decimal places"
+    assert refused.json()["message"] == ["price: USD amounts have at most 2 decimal places"]
 
 
 def test_duplicate_product_code_is_a_conflict(api):

@@ -134,7 +134,27 @@ def test_add_invoice_refuses_product_of_another_currency(admin_client):
         invoice_form_data(org, customer, product, email="x@example.com"),
     )
     assert response.status_code == 200
-    assert "Priced in EUR, the invoice is in USD." in response.content.decode()
+    expected = f"Product &#x27;{product.name}&#x27; is priced in EUR, not in the invoice currency"
+    assert expected in response.content.decode()
+    assert Invoice.objects.count() == 0
+
+
+def test_the_admin_refuses_what_the_service_refuses_with_the_same_sentences(admin_client):
+    org = OrganizationFactory()
+    customer = CustomerFactory(organization=org)
+    product = ProductFactory(organization=org)
+    items = {"items-TOTAL_FORMS": "101"}
+    for index in range(101):
+        items |= {f"items-{index}-product": product.pk, f"items-{index}-quantity": "1"}
+    foreign_customer = CustomerFactory()
+    data = invoice_form_data(org, customer, product, email="x@example.com", **items)
+    too_many = admin_client.post(reverse("admin:billing_invoice_add"), data)
+    assert "items must contain no more than 100 elements" in too_many.content.decode()
+    data |= {"customer": foreign_customer.pk, "send_date": "2099-02-01"}
+    foreign = admin_client.post(reverse("admin:billing_invoice_add"), data)
+    html = foreign.content.decode()
+    assert "Customer belongs to another organization" in html
+    assert "Send date cannot be after due date" in html
     assert Invoice.objects.count() == 0
 
 

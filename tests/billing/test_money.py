@@ -4,7 +4,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from billing.money import MoneyError, allocate, exponent, format_money, to_major, to_minor
+from billing.money import (
+    MAX_AMOUNT_MINOR,
+    MoneyError,
+    allocate,
+    dumps,
+    exponent,
+    format_money,
+    to_major,
+    to_minor,
+)
 
 
 @pytest.mark.parametrize(
@@ -60,3 +69,34 @@ def test_allocate_is_exact_and_proportional(total, weights):
         for part, weight in zip(parts, weights, strict=True):
             ideal = Decimal(total) * weight / sum(weights)
             assert abs(Decimal(part) - ideal) < 1
+
+
+def test_the_json_encoder_writes_amounts_exactly():
+    payload = {
+        "usd": to_major(1000, "USD"),
+        "jpy": to_major(0, "JPY"),
+        "kwd": to_major(12345, "KWD"),
+        "largest": to_major(MAX_AMOUNT_MINOR, "USD"),
+        "nested": [Decimal("90071992547409.93"), 1.5, 7, None, "10.0"],
+    }
+    assert dumps(payload) == (
+        '{"usd": 10.00, "jpy": 0, "kwd": 12.345, "largest": 9999999999999.99, '
+        '"nested": [90071992547409.93, 1.5, 7, null, "10.0"]}'
+    )
+    assert dumps({"a": [Decimal("1.10")]}, indent=1, sort_keys=True) == '{\n "a": [\n  1.10\n ]\n}'
+
+
+@pytest.mark.parametrize("value", [Decimal("NaN"), Decimal("Infinity"), Decimal("-Infinity")])
+def test_the_json_encoder_refuses_decimals_without_a_json_number(value):
+    with pytest.raises(ValueError, match="has no JSON number"):
+        dumps({"amount": value})
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency"),
+    [("10000000000000", "USD"), ("1000000000000000", "JPY"), ("-10000000000000", "USD")],
+)
+def test_to_minor_refuses_amounts_above_the_maximum(amount, currency):
+    with pytest.raises(MoneyError, match=f"{currency} amounts must not exceed"):
+        to_minor(amount, currency)
+    assert to_minor(str(to_major(MAX_AMOUNT_MINOR, currency)), currency) == MAX_AMOUNT_MINOR

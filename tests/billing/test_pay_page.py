@@ -9,6 +9,7 @@ from django.utils import timezone
 from billing import documents
 from billing.services import pay_links
 from billing.services.actors import Actor
+from billing.services.invoices import invoice_void
 from billing.services.payments import payment_record
 from notifications.models import Message
 from tests.factories import make_invoice
@@ -68,6 +69,39 @@ def test_a_paid_invoice_shows_paid_and_no_payment_instructions(client):
     assert 'id="status">PAID' in html
     assert '<td class="num due" id="amount-due">0 USD</td>' in html
     assert "How to pay" not in html
+
+
+def test_a_void_invoice_says_it_is_void_and_shows_no_way_to_pay(client):
+    invoice = invoice_void(invoice=issued_invoice(), actor=Actor(label="t"))
+    response = page(client, invoice)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert (
+        '<p class="void-notice" id="void-notice"><strong>This invoice is void.</strong> Acme Ltd '
+        "has cancelled it: nothing is due and no payment should be made.</p>"
+    ) in html
+    assert 'id="status">VOID' in html
+    for absent in ("How to pay", "IBAN DE89", "0xabc123", "amount-due", "Amount due", "due-date"):
+        assert absent not in html, absent
+    pdf = pdf_text(page(client, invoice, "pdf/").content)
+    assert "Status: VOID" in pdf
+    assert "How to pay" not in pdf and "IBAN DE89" not in pdf
+
+
+def test_an_expired_link_to_a_void_invoice_offers_no_fresh_link(client):
+    invoice = invoice_void(invoice=expired_invoice(), actor=Actor(label="t"))
+    token = invoice.payment_token
+    html = client.get(f"/pay/{token}/").content.decode()
+    assert (
+        '<p id="void-notice"><strong>Invoice INV-000001 is void.</strong> Acme Ltd has cancelled '
+        "it: nothing is due and no payment should be made.</p>"
+    ) in html
+    assert 'id="renew"' not in html and "/renew/" not in html
+    response = client.post(f"/pay/{token}/renew/")
+    assert (response.status_code, response["Location"]) == (302, f"/pay/{token}/")
+    invoice.refresh_from_db()
+    assert invoice.payment_token == token
+    assert Message.objects.filter(purpose="payment_link").count() == 0
 
 
 def test_the_pdf_downloads_from_the_page(client):
@@ -159,6 +193,24 @@ def test_a_double_submit_sends_one_fresh_link(django_capture_on_commit_callbacks
     assert second.masked_address == "j***@example.com"
     assert len(mail.outbox) == 1
     assert Message.objects.filter(purpose="payment_link").count() == 1
+
+
+def test_a_fresh_link_still_queued_is_not_superseded_by_another(client):
+    invoice = expired_invoice()
+    pay_links.payment_link_renew(invoice=invoice)  # not committed: its e-mail stays queued
+    stuck = Message.objects.get(purpose="payment_link")
+    Message.objects.filter(pk=stuck.pk).update(created_at=timezone.now() - timedelta(days=40))
+    invoice.refresh_from_db()
+    token = invoice.payment_token
+    response = client.post(f"/pay/{token}/renew/")
+    assert response.status_code == 409
+    assert (
+        "The last link we e-mailed you is still on its way: try again in a few minutes."
+        in response.content.decode()
+    )
+    invoice.refresh_from_db()
+    assert invoice.payment_token == token
+    assert list(Message.objects.values_list("pk", "status")) == [(stuck.pk, "queued")]
 
 
 def test_renew_on_a_live_link_only_redirects(client):

@@ -6,6 +6,7 @@ import uuid
 import pytest
 from django.core import mail
 
+from billing.models import Membership
 from notifications.models import Message
 from tests.api.conftest import Api
 from tests.factories import OrganizationFactory, make_invoice
@@ -202,3 +203,48 @@ def test_send_endpoint_template_limits_answer_with_codes(api):
             "message": "Subject must be 180 characters or fewer.",
         }
     ]
+
+
+def test_send_endpoint_answers_the_same_400_for_every_sender_outside_the_organization(
+    api, django_user_model
+):
+    """Another organization's staff, an inactive member, an unknown or malformed id: one
+    answer, so user ids of other tenants cannot be probed."""
+    invoice = issued_invoice(organization=api.org)
+    users = django_user_model.objects
+    foreign = users.create_user("fay", "fay@other.test", is_staff=True)
+    Membership.objects.create(user=foreign, organization=OrganizationFactory())
+    inactive = users.create_user("gus", "gus@acme.test", is_staff=True, is_active=False)
+    Membership.objects.create(user=inactive, organization=api.org)
+    ids = [str(foreign.pk), str(inactive.pk), "999999", "abc", "-1", "1e3", "99999999999999999999"]
+    answers = set()
+    for from_user_id in ids:
+        email = {"headers": {"fromUserId": from_user_id}, "content": {}}
+        response = api.post(f"invoices/{invoice.pk}/send", {"channels": ["email"], "email": email})
+        answers.add((response.status_code, response.content))
+    assert answers == {
+        (
+            400,
+            b'{"statusCode":400,"message":"fromUserId must name an active staff member of your '
+            b'organization with an e-mail address","error":"Bad Request"}',
+        )
+    }
+    assert Message.objects.count() == 0 and mail.outbox == []
+
+
+def test_send_endpoint_accepts_a_sender_of_the_organization(
+    api, django_user_model, django_capture_on_commit_callbacks
+):
+    clerk = django_user_model.objects.create_user(
+        "ann", "ann@acme.test", first_name="Ann", last_name="Lee", is_staff=True
+    )
+    Membership.objects.create(user=clerk, organization=api.org)
+    invoice = issued_invoice(organization=api.org)
+    email = {"headers": {"fromUserId": str(clerk.pk)}, "content": {}}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(f"invoices/{invoice.pk}/send", {"channels": ["email"], "email": email})
+    assert response.status_code == 202
+    assert (mail.outbox[-1].from_email, mail.outbox[-1].reply_to) == (
+        "Ann Lee <billing@localhost>",
+        ["ann@acme.test"],
+    )

@@ -10,8 +10,9 @@ from django.utils import timezone
 from billing.services.actors import Actor
 from billing.services.invoice_email import invoice_send_email
 from billing.services.invoices import invoice_finalize
-from notifications import email_tracking
+from notifications import email_tracking, pipeline
 from notifications.models import Message
+from tests.api.conftest import Api
 from tests.factories import CustomerFactory, make_invoice
 from tests.notifications.email_support import (  # noqa: F401
     SmtpSink,
@@ -218,3 +219,64 @@ def test_logs_never_carry_addresses_or_link_tokens(caplog, django_capture_on_com
     record = logging.LogRecord("x", 20, "", 0, "GET /pay/%s/ 200", (invoice.payment_token,), None)
     RedactWebhookTokens().filter(record)
     assert record.getMessage() == "GET /pay/<redacted>/ 200"
+
+
+CUSTOM = {
+    "channels": ["email"],
+    "email": {
+        "headers": {"subject": "Reminder {:Invoice.Number:}"},
+        "content": {"body": "Please pay {:Invoice.AmountDue:}."},
+    },
+}
+
+
+def test_a_custom_send_while_the_automatic_email_is_queued_is_a_409_naming_it(
+    settings, django_capture_on_commit_callbacks
+):
+    invoice = issued_invoice(delivery="EMAIL")  # its automatic e-mail is queued, not sent yet
+    automatic = Message.objects.get()
+    api = Api(invoice.organization)
+    with SmtpSink() as sink:
+        smtp_settings(settings, sink.port)
+        with django_capture_on_commit_callbacks(execute=True):
+            refused = api.post(f"invoices/{invoice.pk}/send", CUSTOM)
+        assert (refused.status_code, refused.json()) == (
+            409,
+            {
+                "statusCode": 409,
+                "message": f"E-mail {automatic.pk} of this invoice is still queued: "
+                "send again once it has gone out",
+                "error": "Conflict",
+            },
+        )
+        assert list(Message.objects.values_list("pk", "status")) == [(automatic.pk, "queued")]
+        assert sink.received == []
+
+        assert pipeline.deliver(automatic.pk) == "sent"
+        with django_capture_on_commit_callbacks(execute=True):
+            accepted = api.post(f"invoices/{invoice.pk}/send", CUSTOM)
+    custom = Message.objects.get(is_active=True)
+    assert accepted.status_code == 202
+    assert accepted.json() == {
+        "messages": [{"id": str(custom.pk), "channel": "email", "status": "queued"}]
+    }
+    assert custom.pk != automatic.pk
+    subjects = [e.content.decode().split("Subject: ")[1].splitlines()[0] for e in sink.received]
+    assert subjects == ["Invoice INV-000001 from Acme Ltd", "Reminder INV-000001"]
+
+
+def test_the_same_email_asked_for_while_the_automatic_one_is_queued_is_that_message(
+    settings, django_capture_on_commit_callbacks
+):
+    invoice = issued_invoice(delivery="EMAIL")
+    automatic = Message.objects.get()
+    body = {"channels": ["email"], "email": {"headers": {}, "content": {}}}
+    with SmtpSink() as sink:
+        smtp_settings(settings, sink.port)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = Api(invoice.organization).post(f"invoices/{invoice.pk}/send", body)
+    assert response.status_code == 202
+    assert response.json() == {
+        "messages": [{"id": str(automatic.pk), "channel": "email", "status": "queued"}]
+    }
+    assert Message.objects.count() == 1 and sink.received == []

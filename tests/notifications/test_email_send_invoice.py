@@ -4,12 +4,12 @@ import pytest
 from django.core import mail
 
 from billing.errors import IllegalTransition, InvalidEmailRequest
-from billing.models import CustomerContact
+from billing.models import CustomerContact, Membership
 from billing.services.actors import Actor
 from billing.services.invoice_email import SendInvoiceEmail, invoice_send_email
 from notifications.models import DefaultEmailTemplate, Message
 from notifications.templating.errors import InvalidTemplateData
-from tests.factories import make_invoice
+from tests.factories import OrganizationFactory, make_invoice
 from tests.notifications.email_support import issued_invoice, sync_queue  # noqa: F401
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sync_queue")]
@@ -140,6 +140,7 @@ def test_from_user_id_names_the_sender_and_takes_replies(
         "ann", "ann@acme.test", first_name="Ann", last_name="Lee", is_staff=True
     )
     invoice = issued_invoice()
+    Membership.objects.create(user=staff, organization=invoice.organization)
     send(invoice, django_capture_on_commit_callbacks, from_user_id=staff.pk, cc_me=True)
     sent = mail.outbox[-1]
     assert sent.from_email == "Ann Lee <billing@localhost>"
@@ -147,13 +148,28 @@ def test_from_user_id_names_the_sender_and_takes_replies(
     assert sent.cc == ["ann@acme.test"]
 
 
-def test_from_user_id_must_be_a_staff_user(django_capture_on_commit_callbacks, django_user_model):
-    outsider = django_user_model.objects.create_user("eve", "eve@example.com")
+def test_from_user_id_must_be_an_active_staff_member_of_the_organization(
+    django_capture_on_commit_callbacks, django_user_model
+):
     invoice = issued_invoice()
-    for bad in (outsider.pk, 999_999, "abc"):
-        with pytest.raises(InvalidEmailRequest):
+    member = {"organization": invoice.organization}
+    users = django_user_model.objects
+    outsider = users.create_user("eve", "eve@example.com")
+    Membership.objects.create(user=outsider, **member)  # a member, but not staff
+    foreign = users.create_user("fay", "fay@other.test", is_staff=True)
+    Membership.objects.create(user=foreign, organization=OrganizationFactory())
+    inactive = users.create_user("gus", "gus@acme.test", is_staff=True, is_active=False)
+    Membership.objects.create(user=inactive, **member)
+    no_address = users.create_user("hal", "", is_staff=True)
+    Membership.objects.create(user=no_address, **member)
+    for bad in (outsider.pk, foreign.pk, inactive.pk, no_address.pk, 999_999, "abc", True):
+        with pytest.raises(InvalidEmailRequest) as caught:
             send(invoice, django_capture_on_commit_callbacks, from_user_id=bad)
-    assert Message.objects.count() == 0
+        assert caught.value.messages == [
+            "fromUserId must name an active staff member of your organization with an "
+            "e-mail address"
+        ]
+    assert Message.objects.count() == 0 and mail.outbox == []
 
 
 def test_invalid_addresses_and_template_limits_are_refused_before_anything_is_created(

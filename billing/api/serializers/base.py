@@ -5,7 +5,7 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from billing.money import to_major
+from billing.money import MAX_AMOUNT_MINOR, to_major
 
 MAX_SKIP = 1_000_000_000
 
@@ -47,7 +47,24 @@ def date_field(*, also: tuple[str, ...] = (), **kwargs) -> serializers.DateField
     )
 
 
-@extend_schema_field({"type": "number", "example": 2500.0})
+AMOUNT_SCHEMA = {
+    "type": "number",
+    "example": Decimal("2500.00"),
+    "description": "Major units with exactly the currency's decimals (JPY 0, USD 2, KWD 3); "
+    f"at most {MAX_AMOUNT_MINOR:,} minor units.",
+}
+
+
+@extend_schema_field(AMOUNT_SCHEMA)
+class AmountField(serializers.DecimalField):
+    """An amount given in major units, read exactly (JSON numbers arrive as ``Decimal``); the
+    service checks it against its currency and the maximum (``billing.money.to_minor``)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(None, None, coerce_to_string=False, **kwargs)
+
+
+@extend_schema_field(AMOUNT_SCHEMA)
 class MajorAmount(serializers.Field):
     """Minor units on the model, a decimal number of major units in JSON (``2500.00``)."""
 
@@ -74,7 +91,11 @@ class QuantityOut(serializers.Field):
         super().__init__(read_only=True, **kwargs)
 
     def to_representation(self, value: Decimal) -> int | Decimal:
-        return int(value) if value == value.to_integral_value() else value.normalize()
+        return quantity_json(value)
+
+
+def quantity_json(value: Decimal) -> int | Decimal:
+    return int(value) if value == value.to_integral_value() else value.normalize()
 
 
 class PageQuerySerializer(StrictSerializer):

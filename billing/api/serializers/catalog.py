@@ -5,8 +5,9 @@ from decimal import Decimal
 from rest_framework import serializers
 from rest_framework.fields import empty
 
-from billing.api.serializers.base import StrictSerializer, choice_field
+from billing.api.serializers.base import AmountField, StrictSerializer, choice_field
 from billing.models import Tax
+from billing.models.catalog import COMPOUND_RULE
 from billing.money import is_known_currency
 
 PRODUCT_STATUSES = ["ACTIVE", "INACTIVE"]  # Devdraft's product status: sets ``active``
@@ -42,9 +43,7 @@ class ProductSerializer(StrictSerializer):
     name = serializers.CharField(max_length=200)
     code = serializers.CharField(max_length=60, required=False, allow_blank=True)
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
-    price = serializers.DecimalField(
-        max_digits=18, decimal_places=3, min_value=Decimal(0), coerce_to_string=False
-    )
+    price = AmountField(min_value=Decimal(0))
     currency = serializers.CharField(max_length=4)
     active = FormBoolean(required=False)
     status = choice_field(PRODUCT_STATUSES, required=False, write_only=True)
@@ -81,7 +80,9 @@ class TaxComponentSerializer(StrictSerializer):
     rate = serializers.DecimalField(
         max_digits=12, decimal_places=4, min_value=Decimal(0), coerce_to_string=False
     )
-    compound = serializers.BooleanField(required=False, default=False)
+    compound = serializers.BooleanField(
+        required=False, default=False, help_text=f"PERCENTAGE only: {COMPOUND_RULE}"
+    )
 
 
 class TaxSerializer(StrictSerializer):

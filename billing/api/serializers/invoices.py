@@ -7,7 +7,9 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from billing.api.formats import ApiJSONEncoder
 from billing.api.serializers.base import (
+    AmountField,
     MajorAmount,
     PageQuerySerializer,
     QuantityOut,
@@ -19,6 +21,7 @@ from billing.api.serializers.base import (
 from billing.models import Invoice
 from billing.models.choices import PaymentMethod
 from billing.money import is_known_currency
+from billing.services.draft_rules import MAX_ITEMS
 
 # The Devdraft SDKs send dates as timestamps at midnight: those mean that date, any other time
 # of day is refused (the literal 00:00:00 in these formats makes strptime check it).
@@ -27,7 +30,6 @@ MIDNIGHT_TIMESTAMPS = tuple(
 )
 # Payment method names the SDKs allow that mean one of ours.
 PAYMENT_METHOD_ALIASES = {"ACH": PaymentMethod.BANK_TRANSFER.value}
-MAX_ITEMS = 100
 MAX_BULK = 1000
 PAYMENT_METHODS = PaymentMethod.values
 CREATE_STATUSES = [Invoice.Status.DRAFT.value, Invoice.Status.OPEN.value]
@@ -107,12 +109,8 @@ class InvoiceListQuerySerializer(PageQuerySerializer):
 
 
 class PaymentInputSerializer(StrictSerializer):
-    amount = serializers.DecimalField(
-        max_digits=18,
-        decimal_places=3,
-        min_value=Decimal("0.001"),
-        coerce_to_string=False,
-        error_messages={"min_value": "must be greater than 0"},
+    amount = AmountField(
+        min_value=Decimal("0.001"), error_messages={"min_value": "must be greater than 0"}
     )
     method = choice_field(PaymentMethod.choices)
     reference = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -126,7 +124,7 @@ class BulkInvoicesField(serializers.ListField):
 
 class BulkInvoiceInputSerializer(StrictSerializer):
     invoices = BulkInvoicesField(
-        child=serializers.JSONField(), allow_empty=False, max_length=MAX_BULK
+        child=serializers.JSONField(encoder=ApiJSONEncoder), allow_empty=False, max_length=MAX_BULK
     )
 
 
@@ -286,15 +284,15 @@ class InvoiceListSerializer(serializers.Serializer):
 
 class PreviewItemSerializer(serializers.Serializer):
     product = serializers.CharField()
-    quantity = serializers.FloatField()
-    unitPrice = serializers.FloatField()
-    lineTotal = serializers.FloatField()
+    quantity = QuantityOut()
+    unitPrice = MajorAmount()
+    lineTotal = MajorAmount()
 
 
 class PreviewBodySerializer(serializers.Serializer):
-    subtotal = serializers.FloatField()
-    taxAmount = serializers.FloatField()
-    total = serializers.FloatField()
+    subtotal = MajorAmount()
+    taxAmount = MajorAmount()
+    total = MajorAmount()
     currency = serializers.CharField()
     items = PreviewItemSerializer(many=True)
     dueDate = serializers.DateField(allow_null=True)

@@ -5,6 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from billing.api.serializers import email as s
@@ -36,6 +37,9 @@ def template_errors(call):
 
 
 class MessageTemplateSendView(ApiView):
+    # Template data is free-form and stored as JSON as given: it carries no amounts to keep exact.
+    parser_classes = [JSONParser]
+
     @extend_schema(
         operation_id="messages_send_template",
         tags=["messages"],

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from billing.api.errors import envelope, flatten
 from billing.api.serializers import invoices as s
+from billing.api.serializers.base import quantity_json
 from billing.api.views.base import (
     COMMON_ERRORS,
     IDEMPOTENCY_HEADER,
@@ -261,7 +262,7 @@ def preview_body(preview, body: dict) -> dict:
         "items": [
             {
                 "product": line.product.name,
-                "quantity": line.quantity,
+                "quantity": quantity_json(line.quantity),
                 "unitPrice": to_major(line.unit_price, currency),
                 "lineTotal": to_major(line.line_total, currency),
             }

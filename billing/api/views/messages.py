@@ -11,6 +11,7 @@ from billing.api.views.base import COMMON_ERRORS, IDEMPOTENCY_HEADER, WRITE_ERRO
 from billing.api.views.email import MessageTemplateSendView, send_invoice_email
 from billing.api.views.invoices import NOT_FOUND, InvoiceView
 from billing.models import Invoice
+from billing.services.delivery import channels_to_send
 from billing.services.whatsapp import invoice_send_whatsapp
 from notifications.models import Message
 
@@ -80,16 +81,17 @@ class InvoiceSendView(InvoiceView):
         parameters=[IDEMPOTENCY_HEADER],
         responses={202: s.InvoiceSendAnswerSerializer, **WRITE_ERRORS, **NOT_FOUND},
         description=(
-            "Send now on the given channels (default: the customer's preference). WhatsApp is "
-            "sent once per invoice: asking again returns the existing message."
+            "Send now on the given channels (default: the invoice's delivery channel; for AUTO "
+            "and MANUALLY the customer's first usable preference, else e-mail). WhatsApp is "
+            "sent once per invoice: asking again returns the existing message. A channel the "
+            "invoice cannot be sent on (WhatsApp: open invoices only; drafts: none) is a 409."
         ),
     )
     def post(self, request, pk):
         invoice = self.get_invoice(pk)
         body = self.validated(s.InvoiceSendSerializer, request.data)
-        channels = body.get("channels") or invoice.customer.preferred_channels or ["email"]
         sent = []
-        for channel in dict.fromkeys(channels):
+        for channel in channels_to_send(invoice, body.get("channels")):
             if channel == "whatsapp":
                 sent.append(invoice_send_whatsapp(invoice=invoice, actor=self.actor).message)
             else:

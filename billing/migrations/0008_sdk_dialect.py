@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0005_membership'),
+        ('billing', '0007_alter_taxcomponent_compound'),
     ]
 
     operations = [
