@@ -12,7 +12,7 @@ from babel import Locale, UnknownLocaleError
 from babel.numbers import format_currency, format_decimal, get_currency_precision, list_currencies
 
 # Tokens that babel does not know but invoices are issued in (the Devdraft contract uses USDC).
-EXTRA_CURRENCY_PRECISION = {"USDC": 2, "USDT": 2}
+EXTRA_CURRENCY_PRECISION = {"USDC": 2, "USDT": 2, "EURC": 2}
 KNOWN_CURRENCIES = frozenset(list_currencies()) | frozenset(EXTRA_CURRENCY_PRECISION)
 # The largest amount in minor units of any currency, for a line, an invoice total and a payment
 # alike (so every invoice that can be created can be paid in full): 15 digits, below both the

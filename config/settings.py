@@ -71,6 +71,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.SecurityHeadersMiddleware",
+    "billing.api.middleware.ApiEnvelopeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.middleware.DatabaseBusyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -228,6 +229,7 @@ SPECTACULAR_SETTINGS = {
         "InvoiceCreateStatusEnum": "billing.api.serializers.invoices.CREATE_STATUSES",
         "CustomerStatusEnum": "billing.models.customers.Customer.Status",
         "ChannelEnum": "billing.models.choices.Channel.values",
+        "ProductStatusEnum": "billing.api.serializers.catalog.PRODUCT_STATUSES",
     },
 }
 

@@ -1,6 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
+
+from billing.api.urls import not_found
 
 admin.site.site_header = "Duebell"
 admin.site.site_title = "Duebell"
@@ -13,4 +15,6 @@ urlpatterns = [
     path("hooks/", include("notifications.urls")),
     path("pay/", include("billing.pay_urls")),
     path("t/", include("notifications.email_tracking_urls")),
+    # Last: any other path under /api/v0/ is an envelope 404 (and never a slash redirect).
+    re_path(r"^api/v0(?:/[\s\S]*)?$", not_found),
 ]

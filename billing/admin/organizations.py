@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.template.response import TemplateResponse
 
-from billing.models import ApiCredential, InvoiceSequence, Organization
+from billing.models import ApiCredential, InvoiceSequence, Organization, Wallet
 from billing.services.organizations import api_credential_create, organization_register
 from config.admin import ReadOnlyAdminMixin
 
@@ -22,10 +22,17 @@ class OrganizationAdmin(admin.ModelAdmin):
                     "tax_rounding",
                     "payment_instructions",
                     "attach_pdf",
+                    "default_wallet",
                 )
             },
         ),
     )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "default_wallet":  # only the edited organization's own wallets
+            object_id = request.resolver_match.kwargs.get("object_id")
+            kwargs["queryset"] = Wallet.objects.filter(organization_id=object_id, active=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         if change:

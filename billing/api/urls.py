@@ -29,7 +29,12 @@ urlpatterns = [
     path(
         "schema/", SpectacularAPIView.as_view(renderer_classes=SCHEMA_RENDERERS), name="api-schema"
     ),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path(
+        "docs/",
+        # An HTML page: OPTIONS would render DRF's metadata through a template that has none.
+        SpectacularSwaggerView.as_view(url_name="api-schema", http_method_names=["get", "head"]),
+        name="api-docs",
+    ),
     path("invoices", invoices.InvoiceListView.as_view(), name="api-invoices"),
     path("invoices/preview", invoices.InvoicePreviewView.as_view(), name="api-invoice-preview"),
     path("invoices/bulk", invoices.InvoiceBulkView.as_view(), name="api-invoice-bulk"),

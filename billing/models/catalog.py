@@ -64,6 +64,7 @@ class Tax(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="taxes")
     name = models.CharField(max_length=100)
+    description = models.CharField(max_length=255, blank=True)
     type = models.CharField(max_length=10, choices=Type.choices, default=Type.PERCENTAGE)
     rate = models.DecimalField(
         max_digits=12, decimal_places=4, validators=[MinValueValidator(Decimal(0))]

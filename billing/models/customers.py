@@ -17,6 +17,17 @@ class Customer(models.Model):
         ACTIVE = "ACTIVE", "Active"
         INACTIVE = "INACTIVE", "Inactive"
 
+    class Type(models.TextChoices):
+        """Devdraft's customer types, kept as the client sends them."""
+
+        INDIVIDUAL = "Individual"
+        STARTUP = "Startup"
+        SMALL_BUSINESS = "Small Business"
+        MEDIUM_BUSINESS = "Medium Business"
+        ENTERPRISE = "Enterprise"
+        NON_PROFIT = "Non-Profit"
+        GOVERNMENT = "Government"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(
         Organization, on_delete=models.PROTECT, related_name="customers"
@@ -27,6 +38,7 @@ class Customer(models.Model):
     locale = models.CharField(max_length=16, default="en")
     address = models.TextField(blank=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.ACTIVE)
+    customer_type = models.CharField(max_length=20, choices=Type.choices, blank=True)
     preferred_channels = models.JSONField(
         default=default_channels,
         blank=True,

@@ -53,6 +53,14 @@ class Organization(models.Model):
         help_text='Per payment method, e.g. {"BANK_TRANSFER": "IBAN …", "CASH": "At our office"}.',
     )
     attach_pdf = models.BooleanField(default=True, help_text="Attach the PDF to invoice e-mails.")
+    default_wallet = models.ForeignKey(
+        "billing.Wallet",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The wallet of API invoices that give no walletId.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -60,6 +68,11 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        wallet = self.default_wallet
+        if wallet is not None and wallet.organization_id != self.pk:
+            raise ValidationError({"default_wallet": "Choose one of this organization's wallets."})
 
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:

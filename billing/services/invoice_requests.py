@@ -40,6 +40,7 @@ class InvoiceRequest:
     due_date: date
     status: str = Invoice.Status.DRAFT
     wallet_id: uuid.UUID | None = None
+    default_wallet: bool = False  # the body gave no walletId: the organization's default
     tax_id: uuid.UUID | None = None
     send_date: date | None = None
     currency: str = ""
@@ -52,6 +53,7 @@ class InvoiceRequest:
         items = [(item["product_id"], Decimal(item["quantity"])) for item in body.pop("items")]
         return cls(
             customer_id=uuid.UUID(str(body.pop("customer_id"))),
+            default_wallet="walletId" not in body,
             wallet_id=_optional_uuid(body.pop("walletId", None)),
             tax_id=_optional_uuid(body.pop("taxId", None)),
             items=items,
@@ -101,6 +103,12 @@ class Lookups:
         if not wallet.active:
             raise InvalidInvoice("Wallet is inactive")
         return wallet
+
+    def default_wallet(self) -> Wallet:
+        pk = self.organization.default_wallet_id
+        if pk is None:
+            raise InvalidInvoice("walletId should not be empty (no default wallet is set)")
+        return self.wallet(pk)
 
     def tax(self, pk: uuid.UUID | None) -> Tax | None:
         if pk is None:
@@ -163,7 +171,9 @@ def resolve(
     ``allow_past_due`` is for the recurring job catching up after downtime: the schedule was
     validated when it was made, and a late invoice beats a missing one."""
     customer = lookups.customer(request.customer_id)
-    wallet = lookups.wallet(request.wallet_id)
+    wallet = (
+        lookups.default_wallet() if request.default_wallet else lookups.wallet(request.wallet_id)
+    )
     tax = lookups.tax(request.tax_id)
     items = lookups.items(request.items)
     if not allow_past_due and request.due_date < organization_today(lookups.organization):

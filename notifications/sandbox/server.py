@@ -151,7 +151,7 @@ class Sandbox:
             return 200, {"sent": False, "message": text}, {}
         if _param_count(body.get("params")) != template["params"]:
             text = "(#132000) Number of parameters does not match the expected number of params"
-            return 200, {"sent": False, "message": text}, {}
+            return 422, {"sent": False, "message": text}, {}
         return None
 
     def _template(self, name: str, namespace: str, language: str) -> dict | None:
@@ -261,15 +261,26 @@ class SandboxHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
-    def _body(self) -> Any:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
+    def _drain(self) -> bytes:
+        """Read the body before any answer: nothing may be left on a keep-alive connection."""
+        if self.headers.get("Transfer-Encoding"):
+            self.close_connection = True  # no chunked decoding here: never reuse the connection
+            return b""
         try:
-            return json.loads(raw)
+            length = max(0, int(self.headers.get("Content-Length") or 0))
+        except ValueError:
+            self.close_connection = True
+            return b""
+        return self.rfile.read(length) if length else b""
+
+    def _body(self) -> Any:
+        try:
+            return json.loads(self._raw)
         except ValueError:
             return None
 
     def _route(self) -> tuple[str, dict] | None:
+        self._raw = self._drain()
         parts = urlsplit(self.path)
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         segments = [s for s in parts.path.split("/") if s]
@@ -294,13 +305,14 @@ class SandboxHandler(BaseHTTPRequestHandler):
         method, query = route
         box = self.sandbox
         if method == "webhook":
-            with box.lock:
-                self._answer(200, {"webhookUrl": list(box.webhook_urls)})
+            with box.lock:  # a string, as 1MSG's SDKs type it: "a,b" when several are set
+                self._answer(200, {"webhookUrl": ",".join(box.webhook_urls)})
         elif method == "hookInfo":
             with box.lock:
                 self._answer(200, {"hooks": list(box.hooks.get(query.get("messageId", ""), []))})
         elif method == "templates":
-            self._answer(200, {"templates": box.config.templates})
+            templates = box.config.templates
+            self._answer(200, {"total": len(templates), "templates": templates})
         elif method == "_sandbox/sends":
             with box.lock:
                 self._answer(200, {"sends": list(box.sends)})
@@ -319,6 +331,12 @@ class SandboxHandler(BaseHTTPRequestHandler):
             self._set_webhook(body)
         else:
             self._answer(404, {"error": "Not found"})
+
+    def _unsupported(self):
+        self._raw = self._drain()
+        self._answer(405, {"error": "Method not allowed"})
+
+    do_PUT = do_PATCH = do_DELETE = _unsupported
 
     def _set_webhook(self, body: Any) -> None:
         value = body.get("webhookUrl") if isinstance(body, dict) else None

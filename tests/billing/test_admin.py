@@ -15,6 +15,7 @@ from tests.factories import (
     OrganizationFactory,
     ProductFactory,
     TaxFactory,
+    WalletFactory,
     make_invoice,
 )
 
@@ -272,3 +273,17 @@ def test_records_only_services_write_are_read_only_for_everyone(rf, admin_user, 
         model_admin.has_delete_permission(request),
         model_admin.has_view_permission(request),
     ) == (False, False, False, True)
+
+
+def test_the_default_wallet_is_chosen_among_the_organizations_own_wallets(admin_client):
+    org, other = OrganizationFactory(), OrganizationFactory()
+    ours = WalletFactory(organization=org, address="0xours")
+    WalletFactory(organization=org, address="0xretired", active=False)
+    theirs = WalletFactory(organization=other, address="0xtheirs")
+    page = admin_client.get(reverse("admin:billing_organization_change", args=[org.pk]))
+    options = re.findall(
+        r'<option value="([^"]+)"',
+        page.content.decode().split('name="default_wallet"')[1].split("</select>")[0],
+    )
+    assert options == [str(ours.pk)]
+    assert str(theirs.pk) not in options

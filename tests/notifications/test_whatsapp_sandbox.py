@@ -1,5 +1,6 @@
 """Against the running sandbox over real HTTP: end to end, the seed's own script, registration."""
 
+import http.client
 import io
 import json
 import re
@@ -120,12 +121,63 @@ def test_the_sandbox_checks_auth_and_params(sandbox):
     answer = requests.post(
         url, json=short, headers={"Authorization": "Bearer sandbox-token"}, timeout=5
     )
-    assert answer.json()["sent"] is False and "132000" in answer.json()["message"]
+    text = "(#132000) Number of parameters does not match the expected number of params"
+    assert (answer.status_code, answer.json()) == (422, {"sent": False, "message": text})
     missing = {k: v for k, v in SEED_BODY.items() if k != "namespace"}
     answer = requests.post(
         url, json=missing, headers={"Authorization": "Bearer sandbox-token"}, timeout=5
     )
     assert (answer.status_code, answer.json()) == (400, {"message": "template is not defined"})
+
+
+AUTH = {"Authorization": "Bearer sandbox-token"}
+
+
+@pytest.mark.parametrize(
+    ("urls", "answer"),
+    [
+        ([], ""),
+        (["https://a.example/x"], "https://a.example/x"),
+        (["https://a/1", "https://b/2"], "https://a/1,https://b/2"),
+    ],
+)
+def test_the_webhook_setting_reads_as_a_string(sandbox, urls, answer):
+    sandbox.webhook_urls = urls
+    response = requests.get(f"{sandbox.url}/sandbox/webhook", headers=AUTH, timeout=5)
+    assert (response.status_code, response.json()) == (200, {"webhookUrl": answer})
+
+
+def test_templates_answer_with_their_total(sandbox):
+    response = requests.get(f"{sandbox.url}/sandbox/templates", headers=AUTH, timeout=5)
+    assert response.status_code == 200
+    assert response.json()["total"] == 1
+    assert [t["name"] for t in response.json()["templates"]] == ["invoice_issued"]
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "status"),
+    [
+        ("/sandbox/sendTemplate", {"Authorization": "Bearer nope"}, 401),
+        ("/sandbox/sendTemplate/extra", AUTH, 404),
+        ("/sandbox/noSuchMethod", AUTH, 404),
+    ],
+)
+def test_an_error_answer_to_a_post_leaves_the_connection_usable(sandbox, path, headers, status):
+    host, port = sandbox.server.server_address[:2]
+    connection = http.client.HTTPConnection(host, port, timeout=5)
+    body = json.dumps(SEED_BODY).encode()
+    connection.request(
+        "POST", path, body=body, headers={**headers, "Content-Type": "application/json"}
+    )
+    first = connection.getresponse()
+    assert (first.status, first.getheader("Content-Type")) == (status, "application/json")
+    first.read()
+    socket = connection.sock
+    connection.request("GET", "/sandbox/hookInfo?messageId=wamid.none", headers=AUTH)
+    second = connection.getresponse()
+    assert connection.sock is socket  # the same keep-alive connection
+    assert (second.status, json.loads(second.read())) == (200, {"hooks": []})
+    connection.close()
 
 
 def seed_script(base_url: str) -> str:

@@ -272,6 +272,33 @@ def test_raw_meta_statuses_are_applied_with_their_time(client):
     assert hooks[0][2].timestamp() == 1750263773
 
 
+def test_a_top_level_hooks_array_is_applied(client):
+    message = accepted("wamid.HOOKS1")
+    body = {
+        "hooks": [
+            {"id": "wamid.HOOKS1", "type": "message", "status": "sent", "timestamp": "1750263700"},
+            {
+                "id": "wamid.HOOKS1",
+                "type": "message",
+                "status": "delivered",
+                "timestamp": "1750263773",
+                "recipient_id": "79001234567",
+            },
+        ]
+    }
+    post(client, body)
+    message.refresh_from_db()
+    assert message.status == st.DELIVERED
+    hooks = list(
+        message.events.filter(source="webhook").values_list("status", "applied", "occurred_at")
+    )
+    assert [(s, a, o.timestamp()) for s, a, o in hooks] == [
+        ("sent", True, 1750263700),
+        ("delivered", True, 1750263773),
+    ]
+    assert InboundWebhook.objects.get().result["applied"] == 2
+
+
 # --- orphans ---------------------------------------------------------------------------------
 def test_an_orphan_is_adopted_when_its_id_appears(client):
     message = invoice_send_whatsapp(invoice=seed_invoice(), actor=Actor(label="t")).message

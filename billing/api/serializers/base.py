@@ -35,9 +35,10 @@ def choice_field(choices, **kwargs) -> serializers.ChoiceField:
     )
 
 
-def date_field(**kwargs) -> serializers.DateField:
+def date_field(*, also: tuple[str, ...] = (), **kwargs) -> serializers.DateField:
+    """``YYYY-MM-DD``; ``also`` adds accepted formats (each must still mean one whole date)."""
     return serializers.DateField(
-        input_formats=["%Y-%m-%d"],
+        input_formats=["%Y-%m-%d", *also],
         error_messages={
             "invalid": "must be a valid date in YYYY-MM-DD format",
             "datetime": "must be a valid date in YYYY-MM-DD format",

@@ -3,27 +3,75 @@
 from decimal import Decimal
 
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from billing.api.serializers.base import AmountField, StrictSerializer, choice_field
 from billing.models import Tax
 from billing.models.catalog import COMPOUND_RULE
 from billing.money import is_known_currency
 
+PRODUCT_STATUSES = ["ACTIVE", "INACTIVE"]  # Devdraft's product status: sets ``active``
+IGNORED_DEVDRAFT_FIELDS = (
+    "type",
+    "productType",
+    "unit",
+    "weight",
+    "quantity",
+    "stockCount",
+    "images",
+)
+DEVDRAFT_NUMBER = {
+    "max_digits": 18,
+    "decimal_places": 6,
+    "required": False,
+    "allow_null": True,
+    "write_only": True,
+}
+
+
+class FormBoolean(serializers.BooleanField):
+    """In a form body an absent checkbox means "not given", not false (DRF's default)."""
+
+    default_empty_html = empty
+
 
 class ProductSerializer(StrictSerializer):
+    """Also Devdraft's product form: ``status`` (ACTIVE/INACTIVE) sets ``active``; its stock and
+    media fields (``IGNORED_DEVDRAFT_FIELDS``) are accepted and not stored."""
+
     id = serializers.UUIDField(read_only=True)
     name = serializers.CharField(max_length=200)
     code = serializers.CharField(max_length=60, required=False, allow_blank=True)
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     price = AmountField(min_value=Decimal(0))
     currency = serializers.CharField(max_length=4)
-    active = serializers.BooleanField(required=False)
+    active = FormBoolean(required=False)
+    status = choice_field(PRODUCT_STATUSES, required=False, write_only=True)
+    type = serializers.CharField(max_length=60, required=False, allow_blank=True, write_only=True)
+    productType = serializers.CharField(
+        max_length=60, required=False, allow_blank=True, write_only=True
+    )
+    unit = serializers.CharField(max_length=60, required=False, allow_blank=True, write_only=True)
+    weight = serializers.DecimalField(**DEVDRAFT_NUMBER)
+    quantity = serializers.DecimalField(**DEVDRAFT_NUMBER)
+    stockCount = serializers.DecimalField(**DEVDRAFT_NUMBER)
+    images = serializers.ListField(
+        child=serializers.URLField(max_length=2000), required=False, max_length=10, write_only=True
+    )
     date_created = serializers.DateTimeField(source="created_at", read_only=True)
 
     def validate_currency(self, value: str) -> str:
         if not is_known_currency(value):
             raise serializers.ValidationError("must be a supported ISO currency code")
         return value
+
+    def validate(self, attrs):
+        status = attrs.pop("status", None)
+        if status is not None and "active" not in attrs:
+            attrs["active"] = status == "ACTIVE"
+        for name in IGNORED_DEVDRAFT_FIELDS:
+            attrs.pop(name, None)
+        return attrs
 
 
 class TaxComponentSerializer(StrictSerializer):
@@ -38,11 +86,26 @@ class TaxComponentSerializer(StrictSerializer):
 
 
 class TaxSerializer(StrictSerializer):
+    """Also Devdraft's tax body: ``percentage`` is a PERCENTAGE ``rate``."""
+
     id = serializers.UUIDField(read_only=True)
     name = serializers.CharField(max_length=100)
-    type = choice_field(Tax.Type.choices)
+    description = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    type = choice_field(Tax.Type.choices, required=False)
     rate = serializers.DecimalField(
-        max_digits=12, decimal_places=4, min_value=Decimal(0), coerce_to_string=False
+        max_digits=12,
+        decimal_places=4,
+        min_value=Decimal(0),
+        coerce_to_string=False,
+        required=False,
+    )
+    percentage = serializers.DecimalField(
+        max_digits=8,
+        decimal_places=4,
+        min_value=Decimal(0),
+        max_value=Decimal(100),
+        required=False,
+        write_only=True,
     )
     inclusive = serializers.BooleanField(required=False)
     active = serializers.BooleanField(required=False)
@@ -56,6 +119,19 @@ class TaxSerializer(StrictSerializer):
         if "components" in values:  # ``source="components.all"`` nests the input; undo it
             values["components"] = values.pop("components")["all"]
         return values
+
+    def validate(self, attrs):
+        if "percentage" in attrs:
+            if "rate" in attrs:
+                raise serializers.ValidationError({"percentage": "cannot be given with rate"})
+            if attrs.get("type", Tax.Type.PERCENTAGE) != Tax.Type.PERCENTAGE:
+                raise serializers.ValidationError({"percentage": "requires type PERCENTAGE"})
+            attrs["rate"], attrs["type"] = attrs.pop("percentage"), Tax.Type.PERCENTAGE
+        if not self.partial:
+            missing = [name for name in ("type", "rate") if name not in attrs]
+            if missing:
+                raise serializers.ValidationError(dict.fromkeys(missing, "should not be empty"))
+        return attrs
 
 
 class WalletSerializer(StrictSerializer):

@@ -3,9 +3,11 @@ from phonenumbers import NumberParseException, PhoneNumberFormat, format_number,
 from phonenumbers import parse as parse_number
 from rest_framework import serializers
 
-from billing.api.serializers.base import StrictSerializer, choice_field
+from billing.api.serializers.base import PageQuerySerializer, StrictSerializer, choice_field
 from billing.models import Customer
 from billing.models.choices import Channel
+
+NAME_LENGTH = 200
 
 
 @extend_schema_field({"type": "array", "items": {"type": "string", "format": "email"}})
@@ -17,8 +19,13 @@ class ContactsField(serializers.ListField):
 
 
 class CustomerSerializer(StrictSerializer):
+    """``name``, or Devdraft's ``first_name`` + ``last_name`` (joined when ``name`` is absent)."""
+
     id = serializers.UUIDField(read_only=True)
-    name = serializers.CharField(max_length=200)
+    name = serializers.CharField(max_length=NAME_LENGTH, required=False)
+    first_name = serializers.CharField(max_length=100, required=False, write_only=True)
+    last_name = serializers.CharField(max_length=100, required=False, write_only=True)
+    customer_type = choice_field(Customer.Type.choices, required=False, allow_blank=True)
     email = serializers.EmailField(required=False, allow_blank=True)
     phone_number = serializers.CharField(
         source="phone", max_length=20, required=False, allow_blank=True
@@ -61,5 +68,25 @@ class CustomerSerializer(StrictSerializer):
             raise serializers.ValidationError("must be a phone number in E.164, e.g. +79001234567")
         return format_number(number, PhoneNumberFormat.E164)
 
+    def validate(self, attrs):
+        parts = [attrs.pop(key, "").strip() for key in ("first_name", "last_name")]
+        if "name" not in attrs and any(parts):
+            attrs["name"] = " ".join(part for part in parts if part)
+            if len(attrs["name"]) > NAME_LENGTH:
+                raise serializers.ValidationError(
+                    {"name": f"first_name and last_name together exceed {NAME_LENGTH} characters"}
+                )
+        if not self.partial and not attrs.get("name"):
+            raise serializers.ValidationError({"name": "should not be empty"})
+        return attrs
+
     def validate_preferred_channels(self, value: list[str]) -> list[str]:
         return list(dict.fromkeys(value))
+
+
+class CustomerQuerySerializer(PageQuerySerializer):
+    """The list filters Devdraft's SDKs send: exact status, name contains, e-mail equals."""
+
+    status = choice_field(Customer.Status.choices, required=False)
+    name = serializers.CharField(max_length=100, required=False)
+    email = serializers.CharField(max_length=255, required=False)

@@ -23,10 +23,27 @@ from billing.models.choices import PaymentMethod
 from billing.money import is_known_currency
 from billing.services.draft_rules import MAX_ITEMS
 
+# The Devdraft SDKs send dates as timestamps at midnight: those mean that date, any other time
+# of day is refused (the literal 00:00:00 in these formats makes strptime check it).
+MIDNIGHT_TIMESTAMPS = tuple(
+    f"%Y-%m-%dT00:00:00{suffix}" for suffix in ("", "Z", ".000", ".000Z", "+00:00")
+)
+# Payment method names the SDKs allow that mean one of ours.
+PAYMENT_METHOD_ALIASES = {"ACH": PaymentMethod.BANK_TRANSFER.value}
 MAX_BULK = 1000
 PAYMENT_METHODS = PaymentMethod.values
 CREATE_STATUSES = [Invoice.Status.DRAFT.value, Invoice.Status.OPEN.value]
 LIST_STATUSES = [*Invoice.Status.values, Invoice.PASTDUE, Invoice.PARTIALLYPAID]
+
+
+class PaymentMethodField(serializers.ChoiceField):
+    def to_internal_value(self, data):
+        return super().to_internal_value(PAYMENT_METHOD_ALIASES.get(data, data))
+
+
+def payment_method_field() -> PaymentMethodField:
+    field = choice_field(PaymentMethod.choices)
+    return PaymentMethodField(choices=field.choices, error_messages=field.error_messages)
 
 
 class InvoiceItemInputSerializer(StrictSerializer):
@@ -42,25 +59,27 @@ class InvoiceItemInputSerializer(StrictSerializer):
 class InvoiceCreateSerializer(StrictSerializer):
     """The create body, fields in the contract's order (validation messages follow it).
 
-    Field names are the contract's own, camelCase included (``walletId``, ``taxId``).
+    Field names are the contract's own, camelCase included (``walletId``, ``taxId``). Accepted
+    variants (the SDKs' dialect): no ``walletId`` (the organization's default wallet), the
+    currency in any case, dates as midnight timestamps, ``ACH`` for BANK_TRANSFER.
     """
 
     name = serializers.CharField(max_length=200)
     email = serializers.EmailField(error_messages={"invalid": "must be an email"})
     customer_id = uuid_field()
-    walletId = uuid_field()
+    walletId = uuid_field(required=False)
     items = InvoiceItemInputSerializer(many=True, allow_empty=False, max_length=MAX_ITEMS)
-    due_date = date_field()
+    due_date = date_field(also=MIDNIGHT_TIMESTAMPS)
     delivery = choice_field(Invoice.Delivery.choices)
     payment_link = serializers.BooleanField()
     payment_methods = serializers.ListField(
-        child=choice_field(PaymentMethod.choices), allow_empty=False, max_length=10
+        child=payment_method_field(), allow_empty=False, max_length=10
     )
     status = choice_field(CREATE_STATUSES)
     partial_payment = serializers.BooleanField()
     address = serializers.CharField(max_length=500, required=False, allow_blank=True)
     phone_number = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    send_date = date_field(required=False, allow_null=True)
+    send_date = date_field(also=MIDNIGHT_TIMESTAMPS, required=False, allow_null=True)
     logo = serializers.URLField(max_length=500, required=False, allow_blank=True)
     taxId = uuid_field(required=False, allow_null=True)
     currency = serializers.CharField(max_length=4, required=False, allow_blank=True)
@@ -69,6 +88,7 @@ class InvoiceCreateSerializer(StrictSerializer):
         return list(dict.fromkeys(value))
 
     def validate_currency(self, value: str) -> str:
+        value = value.upper()
         if value and not is_known_currency(value):
             raise serializers.ValidationError("must be a supported ISO currency code")
         return value

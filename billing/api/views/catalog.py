@@ -1,5 +1,8 @@
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+
 from billing.api.serializers.catalog import ProductSerializer, TaxSerializer, WalletSerializer
-from billing.api.serializers.customers import CustomerSerializer
+from billing.api.serializers.customers import CustomerQuerySerializer, CustomerSerializer
 from billing.api.serializers.recurring import RecurringInvoiceSerializer
 from billing.api.views.resources import ResourceDetailView, ResourceListView, document
 from billing.models import Customer, Product, RecurringInvoice, Tax, Wallet
@@ -7,7 +10,15 @@ from billing.services import catalog, customers, recurring
 
 
 class ProductMixin:
+    """Devdraft's SDKs send products as ``multipart/form-data`` or urlencoded forms."""
+
     model, serializer_class, label = Product, ProductSerializer, "Product"
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.FILES:
+            raise ValidationError({"images": "must be image URLs: file uploads are not stored"})
 
 
 class TaxMixin:
@@ -32,7 +43,7 @@ product_list_doc, product_detail_doc = document(ProductSerializer, tag="products
 tax_list_doc, tax_detail_doc = document(TaxSerializer, tag="taxes", name="tax")
 wallet_list_doc, wallet_detail_doc = document(WalletSerializer, tag="wallets", name="wallet")
 customer_list_doc, customer_detail_doc = document(
-    CustomerSerializer, tag="customers", name="customer"
+    CustomerSerializer, tag="customers", name="customer", query=CustomerQuerySerializer
 )
 recurring_list_doc, recurring_detail_doc = document(
     RecurringInvoiceSerializer, tag="recurring-invoices", name="recurring_invoice"
@@ -60,6 +71,10 @@ class TaxDetailView(TaxMixin, ResourceDetailView):
     object_kwarg = "tax"
     update_service, delete_service = catalog.tax_update, catalog.tax_delete
 
+    def put(self, request, pk):
+        """Devdraft's SDKs PUT only the fields that change: a PUT on a tax is partial too."""
+        return self._update(request, pk, partial=True)
+
 
 @wallet_list_doc
 class WalletListView(WalletMixin, ResourceListView):
@@ -75,6 +90,16 @@ class WalletDetailView(WalletMixin, ResourceDetailView):
 @customer_list_doc
 class CustomerListView(CustomerMixin, ResourceListView):
     create_service = customers.customer_create
+    query_serializer = CustomerQuerySerializer
+
+    def filtered(self, queryset, query: dict):
+        if "status" in query:
+            queryset = queryset.filter(status=query["status"])
+        if "name" in query:
+            queryset = queryset.filter(name__icontains=query["name"])
+        if "email" in query:
+            queryset = queryset.filter(email__iexact=query["email"])
+        return queryset
 
 
 @customer_detail_doc

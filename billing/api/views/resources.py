@@ -37,10 +37,16 @@ class ResourceMixin:
 
 class ResourceListView(ResourceMixin, ApiView):
     create_service = None
+    query_serializer = PageQuerySerializer
+
+    def filtered(self, queryset, query: dict):
+        """The list filters beyond paging (none unless a resource names them)."""
+        return queryset
 
     def get(self, request):
-        query = self.validated(PageQuerySerializer, request.query_params)
-        return Response(paged(self.get_queryset(), query, self.serializer_class))
+        query = self.validated(self.query_serializer, request.query_params)
+        queryset = self.filtered(self.get_queryset(), query)
+        return Response(paged(queryset, query, self.serializer_class))
 
     def post(self, request):
         data = self.validated(self.serializer_class, request.data)
@@ -79,7 +85,7 @@ class ResourceDetailView(ResourceMixin, ApiView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-def document(serializer_class, *, tag: str, name: str):
+def document(serializer_class, *, tag: str, name: str, query=PageQuerySerializer):
     """OpenAPI for a resource's two views (list/create and detail)."""
     listing = inline_serializer(
         name=f"{serializer_class.__name__.removesuffix('Serializer')}List",
@@ -90,7 +96,7 @@ def document(serializer_class, *, tag: str, name: str):
         get=extend_schema(
             operation_id=f"{name}s_list",
             tags=[tag],
-            parameters=[PageQuerySerializer],
+            parameters=[query],
             responses={200: listing, 400: error("Invalid query"), **COMMON_ERRORS},
         ),
         post=extend_schema(

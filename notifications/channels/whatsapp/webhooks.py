@@ -1,4 +1,5 @@
-"""Reading what 1MSG posts to us: normalized ``ack[]`` / ``messages[]``, or raw Meta ``entry[]``.
+"""Reading what 1MSG posts to us: normalized ``ack[]`` / ``messages[]``, ``hooks[]`` (statuses in
+the ``hookInfo`` shape, as the vendor's webhook documentation names them), or raw Meta ``entry[]``.
 
 Shapes we do not recognise are returned as ``unparsed`` (kept, never an error): the body is
 provider-controlled and anything in it may be missing or of the wrong type.
@@ -61,6 +62,11 @@ def meta_status(hook: dict) -> StatusEvent | None:
     )
 
 
+def hook_status(hook: dict) -> StatusEvent | None:
+    """A ``hooks[]`` element: Meta-shaped as in ``hookInfo``, or ack-shaped (``phone``)."""
+    return ack_status(hook) if "phone" in hook or "chatId" in hook else meta_status(hook)
+
+
 def inbound_text(item: dict) -> InboundText | None:
     if item.get("fromMe") is True:
         return None  # an echo of our own outbound message
@@ -94,6 +100,8 @@ def parse(data: Any) -> WebhookBatch:
         return batch
     for ack in _dicts(data.get("ack")):
         _keep(batch.statuses, batch, ack_status(ack), ack)
+    for hook in _dicts(data.get("hooks")):
+        _keep(batch.statuses, batch, hook_status(hook), hook)
     for item in _dicts(data.get("messages")):
         if item.get("fromMe") is not True:
             _keep(batch.inbound, batch, inbound_text(item), item)
@@ -112,4 +120,4 @@ def _keep(into: list, batch: WebhookBatch, parsed, raw) -> None:
 
 
 def _known_empty(data: dict) -> bool:
-    return any(key in data for key in ("ack", "messages", "entry"))
+    return any(key in data for key in ("ack", "hooks", "messages", "entry"))
