@@ -87,6 +87,9 @@ class Invoice(models.Model):
     finalized_at = models.DateTimeField(null=True, blank=True, editable=False)
     paid_at = models.DateTimeField(null=True, blank=True, editable=False)
     voided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    pay_page_opened_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="First time the pay page was opened."
+    )
 
     class Meta:
         ordering = ["-created_at"]
