@@ -10,6 +10,7 @@ admin.site.index_title = "Billing and delivery"
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("admin/exports/", include("billing.admin.exports")),
     path("admin/", admin.site.urls),
     path("api/v0/", include("billing.api.urls")),
     path("hooks/", include("notifications.urls")),

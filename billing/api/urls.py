@@ -8,7 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from billing.api.errors import envelope
 from billing.api.formats import SchemaJSONRenderer, SchemaJSONRenderer2
-from billing.api.views import catalog, email, invoices, messages, reports
+from billing.api.views import catalog, email, exports, invoices, messages, reports
 
 
 @csrf_exempt  # an API path: no cookies, so CSRF must not answer first with an HTML 403
@@ -37,6 +37,7 @@ urlpatterns = [
     ),
     path("invoices", invoices.InvoiceListView.as_view(), name="api-invoices"),
     path("invoices/preview", invoices.InvoicePreviewView.as_view(), name="api-invoice-preview"),
+    path("invoices/export", exports.InvoiceExportView.as_view(), name="api-invoice-export"),
     path("invoices/bulk", invoices.InvoiceBulkView.as_view(), name="api-invoice-bulk"),
     path("invoices/<uuid:pk>", invoices.InvoiceDetailView.as_view(), name="api-invoice"),
     path(
