@@ -1,3 +1,3 @@
-from billing.admin import catalog, customers, email, invoices, organizations
+from billing.admin import adopted, catalog, customers, email, invoices, organizations
 
-__all__ = ["catalog", "customers", "email", "invoices", "organizations"]
+__all__ = ["adopted", "catalog", "customers", "email", "invoices", "organizations"]

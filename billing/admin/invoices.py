@@ -9,6 +9,7 @@ from django.utils.html import format_html
 
 from billing.admin.email import EmailInvoiceAdminMixin
 from billing.admin.filters import InvoiceStatusFilter
+from billing.admin.scoping import ScopedAdmin, ScopedInline
 from billing.admin.whatsapp import MessageLogInline, WhatsAppInvoiceAdminMixin
 from billing.errors import BillingError
 from billing.models import Invoice, InvoiceEvent, InvoiceItem, Payment
@@ -139,7 +140,7 @@ class DraftOnlyInlineMixin:
         return self._editable(obj) and super().has_delete_permission(request, obj)
 
 
-class InvoiceItemInline(DraftOnlyInlineMixin, admin.TabularInline):
+class InvoiceItemInline(ScopedInline, DraftOnlyInlineMixin, admin.TabularInline):
     model = InvoiceItem
     formset = ItemFormSet
     extra = 1
@@ -162,7 +163,7 @@ class InvoiceItemInline(DraftOnlyInlineMixin, admin.TabularInline):
         return self._money(obj, obj.tax_amount)
 
 
-class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
+class ReadOnlyInline(ScopedInline, ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
     can_delete = False
 
@@ -192,7 +193,9 @@ class PaymentForm(forms.Form):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(EmailInvoiceAdminMixin, WhatsAppInvoiceAdminMixin, admin.ModelAdmin):
+class InvoiceAdmin(
+    ScopedAdmin, EmailInvoiceAdminMixin, WhatsAppInvoiceAdminMixin, admin.ModelAdmin
+):
     form = InvoiceForm
     list_display = (
         "number_display",
@@ -465,9 +468,10 @@ class InvoiceAdmin(EmailInvoiceAdminMixin, WhatsAppInvoiceAdminMixin, admin.Mode
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PaymentAdmin(ScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Payments are recorded from the invoice page (through the payment service) only."""
 
+    tenant_path = "invoice__organization"
     list_display = ("invoice", "amount_display", "method", "reference", "paid_at")
     list_select_related = ("invoice", "invoice__customer")
     list_filter = ("method", "paid_at")
@@ -479,7 +483,8 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(InvoiceEvent)
-class InvoiceEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class InvoiceEventAdmin(ScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    tenant_path = "invoice__organization"
     list_display = ("created_at", "invoice", "from_status", "to_status", "actor_label", "note")
     list_select_related = ("invoice",)
     list_filter = ("to_status",)

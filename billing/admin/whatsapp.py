@@ -3,11 +3,12 @@
 from django.contrib import admin, messages
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from billing.admin.scoping import ScopedInline
 from billing.models import Invoice
 from billing.services.actors import Actor
 from billing.services.whatsapp import invoice_send_whatsapp, whatsapp_preview
@@ -16,7 +17,7 @@ from notifications.logs import mask_phone
 from notifications.models import Message
 
 
-class MessageLogInline(ReadOnlyAdminMixin, GenericTabularInline):
+class MessageLogInline(ScopedInline, ReadOnlyAdminMixin, GenericTabularInline):
     """Read-only: statuses only ever change through the notifications pipeline."""
 
     model = Message
@@ -70,7 +71,9 @@ class WhatsAppInvoiceAdminMixin:
 
     def send_whatsapp_view(self, request, object_id):
         invoice = self.get_object(request, object_id)
-        if invoice is None or invoice.status != Invoice.Status.OPEN:
+        if invoice is None:
+            raise Http404("No such invoice")
+        if invoice.status != Invoice.Status.OPEN:
             self.message_user(request, "Only open invoices can be sent.", messages.ERROR)
             return HttpResponseRedirect(reverse("admin:billing_invoice_changelist"))
         change_url = reverse("admin:billing_invoice_change", args=[invoice.pk])
