@@ -20,6 +20,7 @@ from billing.services.invoice_email import (
     invoice_send_email,
     invoice_send_test_email,
 )
+from billing.services.roles import RoleRequired
 from notifications.models import DefaultEmailTemplate
 from notifications.templating.errors import InvalidTemplateData
 
@@ -116,6 +117,9 @@ class EmailInvoiceAdminMixin:
         service = invoice_send_email if action == "send" else invoice_send_test_email
         try:
             result = service(invoice=invoice, actor=actor, request=send_request)
+        except RoleRequired as exc:
+            self.message_user(request, exc.messages[0], messages.ERROR)
+            return None
         except (BillingError, InvalidTemplateData):
             return None  # the preview below lists every problem
         if action == "test":

@@ -21,6 +21,7 @@ from django.template.response import TemplateResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from billing.models import Membership, Organization
+from billing.services.roles import role_permissions
 
 SESSION_KEY = "workspace_organization"
 # Values of ``tenant_path`` that are not lookups:
@@ -48,6 +49,13 @@ class Workspace:
     def membership(self) -> Membership | None:
         org_id = self.organization.pk if self.organization else None
         return next((m for m in self.memberships if m.organization_id == org_id), None)
+
+    def allows(self, permission: str) -> bool:
+        """The permission belongs to the user's role in the current organization."""
+        if self.superuser:
+            return True
+        membership = self.membership
+        return membership is not None and permission in role_permissions(membership.role)
 
     def choices(self) -> list[Organization]:
         if self.superuser:
@@ -137,6 +145,25 @@ def _scope_choices(formfield, request):
 
 
 class _ChoiceScoping:
+    """Choices and permissions: Django's checks, narrowed to the role in the organization."""
+
+    def _role_allows(self, request, verb: str) -> bool:
+        opts = self.opts
+        return workspace(request).allows(f"{opts.app_label}.{verb}_{opts.model_name}")
+
+    def has_view_permission(self, request, obj=None):
+        allowed = self._role_allows(request, "view") or self._role_allows(request, "change")
+        return allowed and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, *args):
+        return self._role_allows(request, "add") and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None):
+        return self._role_allows(request, "change") and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._role_allows(request, "delete") and super().has_delete_permission(request, obj)
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         return _scope_choices(
             super().formfield_for_foreignkey(db_field, request, **kwargs), request

@@ -9,6 +9,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from billing.admin.scoping import ScopedInline
+from billing.errors import BillingError
 from billing.models import Invoice
 from billing.services.actors import Actor
 from billing.services.whatsapp import invoice_send_whatsapp, whatsapp_preview
@@ -80,7 +81,11 @@ class WhatsAppInvoiceAdminMixin:
         if request.method == "POST":
             if not self.has_change_permission(request, invoice):
                 raise PermissionDenied
-            result = invoice_send_whatsapp(invoice=invoice, actor=Actor.for_user(request.user))
+            try:
+                result = invoice_send_whatsapp(invoice=invoice, actor=Actor.for_user(request.user))
+            except BillingError as exc:
+                self.message_user(request, " ".join(exc.messages), messages.ERROR)
+                return HttpResponseRedirect(change_url)
             level = messages.SUCCESS if result.created else messages.WARNING
             note = "queued" if result.created else "already exists, not sent again"
             self.message_user(

@@ -1,10 +1,9 @@
 """Two organizations with one row of every tenant model each, and members to look at them."""
 
-from django.contrib.auth.models import Permission
-
-from billing.models import CustomerContact, Membership, TaxComponent
+from billing.models import CustomerContact, TaxComponent
 from billing.services.actors import Actor
 from billing.services.payments import payment_record
+from billing.services.roles import staff_user_set
 from notifications.models import DefaultEmailTemplate, Message, WhatsAppChannel, WhatsAppTemplate
 from tests.factories import (
     ApiCredentialFactory,
@@ -48,11 +47,6 @@ def build_tenant(marker: str):
 
 
 def make_member(django_user_model, org, *, username: str, role: str = "admin"):
-    """A staff member of ``org`` with every model permission of the two apps (the widest view)."""
-    user = django_user_model.objects.create_user(username, f"{username}@example.com", "pw-12345")
-    user.is_staff = True
-    user.save(update_fields=["is_staff"])
-    perms = Permission.objects.filter(content_type__app_label__in=["billing", "notifications"])
-    user.user_permissions.set(perms)
-    Membership.objects.create(user=user, organization=org, role=role)
-    return user
+    """A staff member of ``org`` through its role's group, like any login."""
+    staff_user_set(username=username, password="pw-12345", organization=org, role=role)
+    return django_user_model.objects.get(username=username)
