@@ -69,7 +69,10 @@ def main() -> int:
     running = {name: subprocess.Popen(cmd) for name, cmd in processes().items()}  # noqa: S603
     if "sandbox" in running:
         register_webhook()
-    print(f"\n  Duebell admin: {settings.SITE_URL}/admin/   (demo login: admin / duebell-demo)")
+    from billing.demo import demo_logins
+
+    print(f"\n  Duebell admin: {settings.SITE_URL}/admin/")
+    print(f"  Demo logins:   {demo_logins()}")
     print(f"  API docs:      {settings.SITE_URL}/api/v0/docs/\n", flush=True)
 
     def stop(*_):
