@@ -11,15 +11,15 @@ from billing.admin.email import EmailInvoiceAdminMixin
 from billing.admin.filters import InvoiceStatusFilter
 from billing.admin.scoping import ScopedAdmin, ScopedInline
 from billing.admin.whatsapp import MessageLogInline, WhatsAppInvoiceAdminMixin
+from billing.approvals.services import invoice_finalize_or_request
 from billing.errors import BillingError
-from billing.models import Invoice, InvoiceEvent, InvoiceItem, Payment
+from billing.models import ApprovalRequest, Invoice, InvoiceEvent, InvoiceItem, Payment
 from billing.models.choices import PaymentMethod
 from billing.money import MoneyError, to_major, to_minor
 from billing.services.actors import Actor
 from billing.services.invoices import (
     can_transition,
     invoice_delete_draft,
-    invoice_finalize,
     invoice_mark_uncollectible,
     invoice_reprice_draft,
     invoice_save_draft,
@@ -35,7 +35,7 @@ LIFECYCLE = {
     "finalize": (
         "Finalize",
         Status.OPEN,
-        invoice_finalize,
+        invoice_finalize_or_request,
         "The invoice takes the next number; its items, prices, tax and totals are frozen.",
         False,
     ),
@@ -365,13 +365,11 @@ class InvoiceAdmin(
             if not self.has_change_permission(request):
                 raise PermissionDenied
             try:
-                invoice = service(invoice=invoice, actor=Actor.for_user(request.user))
+                result = service(invoice=invoice, actor=Actor.for_user(request.user))
             except BillingError as exc:
                 self.message_user(request, " ".join(exc.messages), messages.ERROR)
             else:
-                self.message_user(
-                    request, f"Invoice {invoice}: {invoice.get_status_display()}.", messages.SUCCESS
-                )
+                self._report(request, result)
             return HttpResponseRedirect(self._change_url(invoice))
         context = {
             **self.admin_site.each_context(request),
@@ -384,6 +382,14 @@ class InvoiceAdmin(
             "total": invoice.money(invoice.total),
         }
         return TemplateResponse(request, "admin/billing/invoice/lifecycle_confirm.html", context)
+
+    def _report(self, request, result) -> None:
+        if isinstance(result, ApprovalRequest):
+            note = f"Invoice {result.invoice} needs approval: the request waits for an approver."
+            self.message_user(request, note, messages.WARNING)
+        else:
+            note = f"Invoice {result}: {result.get_status_display()}."
+            self.message_user(request, note, messages.SUCCESS)
 
     def payment_view(self, request, object_id):
         invoice = self._invoice_or_404(request, object_id)
@@ -426,14 +432,22 @@ class InvoiceAdmin(
     def _apply(self, request, queryset, action: str) -> None:
         service = LIFECYCLE[action][2]
         actor = Actor.for_user(request.user)
-        done, refused = [], []
+        done, refused, asked = [], [], []
         for invoice in queryset.select_related("organization", "customer"):
             try:
-                done.append(str(service(invoice=invoice, actor=actor)))
+                result = service(invoice=invoice, actor=actor)
             except BillingError as exc:
                 refused.append(" ".join(exc.messages))
+                continue
+            if isinstance(result, ApprovalRequest):
+                asked.append(str(invoice))
+            else:
+                done.append(str(result))
         if done:
             self.message_user(request, f"{len(done)} invoice(s) updated: {', '.join(done)}.")
+        if asked:
+            note = f"{len(asked)} invoice(s) wait for an approver: {', '.join(asked)}."
+            self.message_user(request, note, messages.WARNING)
         for reason in refused:
             self.message_user(request, reason, messages.ERROR)
 

@@ -26,6 +26,7 @@ class OrganizationAdmin(ScopedAdmin, admin.ModelAdmin):
                 )
             },
         ),
+        ("Approvals (maker-checker)", {"fields": ("approval_amount", "approval_amounts")}),
     )
 
     def save_model(self, request, obj, form, change):

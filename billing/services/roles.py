@@ -30,6 +30,8 @@ _SEE = {
         "invoiceitem",
         "payment",
         "invoiceevent",
+        "approvalrequest",
+        "approvalevent",
     ],
     "notifications": [
         "message",
@@ -89,6 +91,7 @@ ACTION_ROLES = {
     "void": Role.APPROVER,
     "mark_uncollectible": Role.APPROVER,
     "resend_anyway": Role.APPROVER,
+    "approve": Role.APPROVER,
 }
 ACTION_LABELS = {
     "finalize": "Finalizing an invoice",
@@ -98,6 +101,7 @@ ACTION_LABELS = {
     "void": "Voiding an invoice",
     "mark_uncollectible": "Marking an invoice uncollectible",
     "resend_anyway": "Resending a message of unknown outcome",
+    "approve": "Deciding an approval request",
 }
 
 

@@ -1,5 +1,8 @@
 """Two organizations with one row of every tenant model each, and members to look at them."""
 
+from decimal import Decimal
+
+from billing.approvals.services import invoice_finalize_or_request
 from billing.models import CustomerContact, TaxComponent
 from billing.services.actors import Actor
 from billing.services.payments import payment_record
@@ -26,7 +29,7 @@ def build_tenant(marker: str):
     TaxComponent.objects.create(tax=tax, name=f"{marker} part", rate=5)
     WalletFactory(organization=org, address=f"0x{marker}wallet")
     ApiCredentialFactory(organization=org, name=f"{marker} key")
-    make_invoice(org, customer=customer)
+    draft = make_invoice(org, customer=customer)
     paid = make_invoice(org, customer=customer, status="OPEN", partial_payment=True)
     payment_record(
         invoice=paid, amount=100, method="CASH", reference=f"{marker} ref", actor=Actor()
@@ -43,7 +46,19 @@ def build_tenant(marker: str):
         recipient=f"{marker.lower()}@example.com",
         created_by=f"{marker} sender",
     )
+    maker = staff_user_set(
+        username=f"{marker.lower()}-maker", password="pw-12345", organization=org, role="clerk"
+    )
+    approval_for(draft, maker.user)
     return org
+
+
+def approval_for(invoice, user):
+    """A pending approval request of ``invoice``, as a clerk of its organization asks for it."""
+    org = invoice.organization
+    org.approval_amount = Decimal(0)
+    org.save(update_fields=["approval_amount"])
+    return invoice_finalize_or_request(invoice=invoice, actor=Actor.for_user(user))
 
 
 def make_member(django_user_model, org, *, username: str, role: str = "admin"):

@@ -10,6 +10,7 @@ from django.urls import reverse
 from billing.admin.scoping import PLATFORM, SHARED
 from billing.models import (
     ApiCredential,
+    ApprovalRequest,
     Customer,
     Invoice,
     InvoiceEvent,
@@ -22,8 +23,9 @@ from billing.models import (
 )
 from billing.services.actors import Actor
 from billing.services.payments import payment_record
+from billing.services.roles import staff_user_set
 from notifications.models import DefaultEmailTemplate, Message, WhatsAppChannel, WhatsAppTemplate
-from tests.billing.admin_support import make_member
+from tests.billing.admin_support import approval_for, make_member
 from tests.factories import (
     ApiCredentialFactory,
     CustomerFactory,
@@ -54,8 +56,16 @@ def whatsapp_template(org, i):
     )
 
 
+def approval(org, i):
+    maker = staff_user_set(
+        username=f"maker-{org.slug}-{i}", password="pw-12345", organization=org, role="clerk"
+    )
+    approval_for(make_invoice(org), maker.user)
+
+
 # model → one more row of it in ``org`` (the i-th)
 ROWS = {
+    ApprovalRequest: approval,
     ApiCredential: lambda org, i: ApiCredentialFactory(organization=org),
     Customer: lambda org, i: CustomerFactory(organization=org),
     Invoice: lambda org, i: make_invoice(org, status="OPEN", partial_payment=bool(i % 2)),

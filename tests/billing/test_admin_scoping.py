@@ -17,7 +17,7 @@ from billing.admin.scoping import (
     check_site_is_scoped,
     unscoped_admins,
 )
-from billing.models import Customer, Invoice, Membership, Payment
+from billing.models import ApprovalRequest, Customer, Invoice, Membership, Payment
 from notifications.models import Message
 from tests.billing.admin_support import build_tenant, make_member
 
@@ -190,6 +190,7 @@ def test_autocomplete_answers_only_the_own_organizations_rows(
 
 def test_custom_admin_urls_are_all_covered():
     assert sorted(name for _model, name in custom_urls()) == [
+        "billing_approvalrequest_decide",
         "billing_invoice_email",
         "billing_invoice_lifecycle",
         "billing_invoice_payment",
@@ -199,29 +200,29 @@ def test_custom_admin_urls_are_all_covered():
 
 @pytest.mark.parametrize(("model", "name"), custom_urls(), ids=lambda v: getattr(v, "__name__", v))
 def test_custom_admin_views_answer_404_for_another_organization(bravo_client, tenants, model, name):
-    extra = {"billing_invoice_lifecycle": ["finalize"]}.get(name, [])
-    for invoice in Invoice.objects.filter(organization=tenants[0]):
-        before = (
-            invoice.status,
-            invoice.amount_paid,
-            Message.objects.count(),
-            Payment.objects.count(),
-        )
-        url = reverse(f"admin:{name}", args=[invoice.pk, *extra])
+    extra = {
+        "billing_invoice_lifecycle": ["finalize"],
+        "billing_approvalrequest_decide": ["approve"],
+    }.get(name, [])
+    for obj in rows_of(model, admin.site._registry[model], tenants[0]):
+        before = snapshot()
+        url = reverse(f"admin:{name}", args=[obj.pk, *extra])
         for response in (
             bravo_client.get(url),
             bravo_client.post(url, {"action": "send", "amount": "1", "method": "CASH"}),
         ):
             assert response.status_code == 404
             assert_no_alpha(response, tenants[0])
-        invoice.refresh_from_db()
-        after = (
-            invoice.status,
-            invoice.amount_paid,
-            Message.objects.count(),
-            Payment.objects.count(),
-        )
-        assert after == before
+        assert snapshot() == before
+
+
+def snapshot() -> tuple:
+    return (
+        sorted(Invoice.objects.values_list("status", "number", "amount_paid")),
+        Message.objects.count(),
+        Payment.objects.count(),
+        sorted(ApprovalRequest.objects.values_list("status", flat=True)),
+    )
 
 
 @pytest.mark.parametrize("item", PLATFORM_ADMINS, ids=label)

@@ -7,7 +7,8 @@ from django.contrib.auth.models import Group
 from django.core.management.sql import emit_post_migrate_signal
 from django.urls import reverse
 
-from billing.models import Invoice, InvoiceEvent, Membership, Organization, Payment
+from billing.approvals.services import approval_approve
+from billing.models import ApprovalRequest, Invoice, InvoiceEvent, Membership, Organization, Payment
 from billing.models.memberships import ROLE_ORDER, Role
 from billing.services.actors import Actor
 from billing.services.invoices import invoice_finalize, invoice_mark_uncollectible, invoice_void
@@ -25,6 +26,7 @@ from billing.services.whatsapp import invoice_send_whatsapp
 from notifications import pipeline
 from notifications import status as st
 from notifications.models import Message, MessageEvent
+from tests.billing.admin_support import approval_for
 from tests.notifications.whatsapp_support import seed_invoice
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stub_channel")]
@@ -80,6 +82,14 @@ def failed_message(to=st.FAILED):
     return message
 
 
+def pending_approval():
+    invoice = seed_invoice(status="DRAFT")
+    maker = staff_user_set(
+        username="maker", password="pw-12345", organization=invoice.organization, role="clerk"
+    )
+    return approval_for(invoice, maker.user)
+
+
 # action → (set-up returning the object acted on, the action through its service)
 ACTIONS = {
     "finalize": (
@@ -109,6 +119,10 @@ ACTIONS = {
         lambda: failed_message(st.UNKNOWN),
         lambda message, actor: message_resend(message=message, action="resend", actor=actor),
     ),
+    "approve": (
+        pending_approval,
+        lambda approval, actor: approval_approve(approval=approval, actor=actor),
+    ),
 }
 
 
@@ -119,6 +133,7 @@ def snapshot() -> tuple:
         InvoiceEvent.objects.count(),
         sorted(Message.objects.values_list("status", "is_active")),
         MessageEvent.objects.count(),
+        sorted(ApprovalRequest.objects.values_list("status", flat=True)),
     )
 
 
@@ -131,7 +146,7 @@ def test_every_lifecycle_action_is_checked():
 def test_each_role_may_or_may_not_do_each_action(role, action, django_user_model):
     make, act = ACTIONS[action]
     target = make()
-    org_id = target.organization_id if isinstance(target, Invoice) else target.tenant_id
+    org_id = getattr(target, "organization_id", None) or target.tenant_id
     membership = staff_user_set(
         username=f"{role}-user",
         password="pw-12345",
