@@ -77,7 +77,7 @@ def approval_approve(*, approval: ApprovalRequest, actor: Actor) -> ApprovalRequ
     """Approve and perform the action, in one transaction: both happen or neither."""
     approval = _decidable(approval, actor)
     _transition(approval, Status.APPROVED, actor=actor)
-    invoice_finalize(invoice=approval.invoice, actor=actor)
+    approval.invoice = invoice_finalize(invoice=approval.invoice, actor=actor)
     return approval
 
 

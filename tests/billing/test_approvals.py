@@ -127,7 +127,8 @@ def test_an_approvers_approval_finalizes_and_numbers_it(org, client):
     confirm = client.get(url).content.decode()
     assert "Hello, Alexey! Invoice #INV-2024-0842" in confirm
     assert "Invoice INV-2024-0842 from Acme" in confirm
-    client.post(url)
+    page = client.post(url, follow=True)
+    assert [str(m) for m in page.context["messages"]] == ["Finalize INV-2024-0842 (Approved)."]
     invoice.refresh_from_db()
     approval.refresh_from_db()
     assert (invoice.status, invoice.number) == ("OPEN", "INV-2024-0842")
