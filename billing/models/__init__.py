@@ -1,3 +1,4 @@
+from billing.models.approvals import ApprovalEvent, ApprovalRequest
 from billing.models.catalog import Product, Tax, TaxComponent, Wallet
 from billing.models.customers import Customer, CustomerContact
 from billing.models.deliveries import InvoiceDelivery
@@ -10,6 +11,8 @@ from billing.models.recurring import RecurringInvoice, RecurringOccurrence
 
 __all__ = [
     "ApiCredential",
+    "ApprovalEvent",
+    "ApprovalRequest",
     "Customer",
     "CustomerContact",
     "IdempotencyKey",
