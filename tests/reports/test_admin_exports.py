@@ -5,10 +5,11 @@ import io
 
 import pytest
 
-from billing.reports.tables import LEDGER_HEADERS, PAYMENT_HEADERS
+from billing.reports.tables import LEDGER_HEADERS, PAYMENT_HEADERS, XERO_HEADERS
 from billing.services.actors import Actor
 from billing.services.payments import payment_record
 from notifications.models import Message
+from tests.billing.admin_support import make_member
 from tests.factories import CustomerFactory, OrganizationFactory, make_invoice
 
 pytestmark = pytest.mark.django_db
@@ -88,7 +89,25 @@ def test_only_staff_may_export(client, django_user_model, two_orgs):
     assert response["Location"].startswith("/admin/login/")
 
 
-def test_staff_without_view_permission_is_refused(client, django_user_model, two_orgs):
+def test_staff_of_no_organization_is_sent_to_the_login(client, django_user_model, two_orgs):
     user = django_user_model.objects.create_user("intern", password="pw-intern-1", is_staff=True)
     client.force_login(user)
-    assert client.get("/admin/exports/invoices.csv").status_code == 403
+    response = client.get("/admin/exports/invoices.csv")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+def test_a_member_exports_only_their_organizations_rows(client, django_user_model, two_orgs):
+    acme, other = two_orgs
+    client.force_login(make_member(django_user_model, acme, username="viewer", role="viewer"))
+
+    invoices = csv_rows(client.get("/admin/exports/invoices.csv"))
+    lines = csv_rows(
+        client.get(f"/admin/exports/invoice-lines.csv?organization__id__exact={other.pk}")
+    )
+
+    assert sorted(row[0] for row in invoices[1:]) == sorted(
+        acme.invoices.values_list("number", flat=True)
+    )
+    assert len(invoices) == 7
+    assert lines == [list(XERO_HEADERS)]  # the other organization's filter finds nothing
