@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from billing.models import Invoice, InvoiceDelivery, Organization, Payment
+from billing.models import ApprovalRequest, Invoice, InvoiceDelivery, Organization, Payment
 from billing.models.choices import Channel
 from billing.reports.periods import local_start, local_today, month_start
+from notifications.models import Message
 
 Status = Invoice.Status
 AMOUNT_DUE = F("total") - F("amount_paid")
@@ -163,3 +165,70 @@ def funnel(*, organization: Organization, start: date, end: date) -> list[Channe
     found = {row.pop("channel"): row for row in rows}
     empty = dict.fromkeys(("issued", "accepted", "delivered", "read", "opened", "paid"), 0)
     return [ChannelFunnel(channel=c, **found.get(c, empty)) for c in Channel.values]
+
+
+@dataclass(frozen=True)
+class WeekFigures:
+    week: date  # the Monday, in the organization's zone
+    issued: int
+    collected: int
+
+
+def weekly(
+    *, organization: Organization, currency: str, now: datetime | None = None, weeks: int = 12
+) -> list[WeekFigures]:
+    """Issued and collected per week in one currency, oldest first, ``weeks`` weeks to now."""
+    now = now or timezone.now()
+    today = local_today(organization, now)
+    first = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
+    since = local_start(organization, first)
+    zone = organization.tzinfo
+    issued = dict(
+        Invoice.objects.filter(organization=organization, currency=currency)
+        .filter(finalized_at__gte=since)
+        .annotate(week=TruncWeek("finalized_at", tzinfo=zone))
+        .order_by()
+        .values_list("week")
+        .annotate(Sum("total"))
+    )
+    collected = dict(
+        Payment.objects.filter(invoice__organization=organization, invoice__currency=currency)
+        .filter(paid_at__gte=since, paid_at__lte=now)
+        .annotate(week=TruncWeek("paid_at", tzinfo=zone))
+        .order_by()
+        .values_list("week")
+        .annotate(Sum("amount"))
+    )
+    issued = {_as_day(k): v for k, v in issued.items()}
+    collected = {_as_day(k): v for k, v in collected.items()}
+    days = [first + timedelta(weeks=n) for n in range(weeks)]
+    return [WeekFigures(day, issued.get(day, 0), collected.get(day, 0)) for day in days]
+
+
+def _as_day(value) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+@dataclass(frozen=True)
+class Attention:
+    unknown: int
+    failed: int
+    bounced: int
+    approvals: int
+
+
+ATTENTION_WINDOW = timedelta(days=7)
+
+
+def attention(*, organization: Organization, now: datetime | None = None) -> Attention:
+    """Messages of the last 7 days that need a look, and approval requests waiting."""
+    since = (now or timezone.now()) - ATTENTION_WINDOW
+    counts = Message.objects.filter(tenant_id=organization.pk, created_at__gte=since).aggregate(
+        unknown=Count("pk", filter=Q(status="unknown")),
+        failed=Count("pk", filter=Q(status="failed")),
+        bounced=Count("pk", filter=Q(status="bounced", channel="email")),
+    )
+    approvals = ApprovalRequest.objects.filter(
+        organization=organization, status=ApprovalRequest.Status.PENDING
+    ).count()
+    return Attention(approvals=approvals, **counts)
