@@ -42,9 +42,33 @@ INVOICE_HEADERS = (
 )
 
 
+# Only the columns the rows read: building full instances (JSON fields included) costs more
+# than the rest of the export together.
+INVOICE_FIELDS = (
+    "number",
+    "status",
+    "email",
+    "currency",
+    "subtotal",
+    "tax_amount",
+    "total",
+    "amount_paid",
+    "due_date",
+    "finalized_at",
+    "created_at",
+    "organization__time_zone",
+    "customer__name",
+)
+
+
 def invoice_rows(invoices) -> Iterator[tuple]:
     """In the queryset's own order (a changelist's, or the API list's)."""
-    for invoice in invoices.select_related("organization", "customer").iterator(chunk_size=CHUNK):
+    rows = (
+        invoices.prefetch_related(None)  # a changelist's prefetches serve its columns, not these
+        .select_related("organization", "customer")
+        .only(*INVOICE_FIELDS)
+    )
+    for invoice in rows.iterator(chunk_size=CHUNK):
         org, currency = invoice.organization, invoice.currency
         yield (
             invoice.number,
