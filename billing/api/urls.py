@@ -8,7 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from billing.api.errors import envelope
 from billing.api.formats import SchemaJSONRenderer, SchemaJSONRenderer2
-from billing.api.views import catalog, email, invoices, messages
+from billing.api.views import catalog, collections, email, invoices, messages
 
 
 @csrf_exempt  # an API path: no cookies, so CSRF must not answer first with an HTML 403
@@ -63,6 +63,7 @@ urlpatterns = [
         messages.InvoiceMessagesView.as_view(),
         name="api-invoice-messages",
     ),
+    path("reminder-policy", collections.ReminderPolicyView.as_view(), name="api-reminder-policy"),
     path("customers", catalog.CustomerListView.as_view(), name="api-customers"),
     path("customers/<uuid:pk>", catalog.CustomerDetailView.as_view(), name="api-customer"),
     path("products", catalog.ProductListView.as_view(), name="api-products"),
@@ -86,7 +87,7 @@ urlpatterns = [
 # these prefixes so it never shadows endpoints other apps mount elsewhere under /api/v0/.
 urlpatterns.append(
     re_path(
-        r"^(?P<rest>(invoices|customers|products|taxes|wallets|recurring-invoices)(/[\s\S]*)?)$",
+        r"^(?P<rest>(invoices|customers|products|taxes|wallets|recurring-invoices|reminder-policy)(/[\s\S]*)?)$",
         not_found,
     )
 )

@@ -1,0 +1,14 @@
+import pytest
+
+from tests.api.conftest import Api
+from tests.factories import OrganizationFactory
+
+
+@pytest.fixture
+def api(db):
+    return Api(OrganizationFactory(name="My Business App", time_zone="Europe/Berlin"))
+
+
+@pytest.fixture
+def other_api(db):
+    return Api(OrganizationFactory(name="Other Org"))
