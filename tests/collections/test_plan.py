@@ -113,7 +113,7 @@ def test_a_policy_change_replans_unsent_steps_and_never_touches_sent_ones(org, m
 
     moved = organization_replan(organization_id=org.pk)
 
-    assert moved == 4  # step 2 re-planned, steps 3–5 cancelled
+    assert moved == 4  # step 2 re-planned, steps 3 to 5 cancelled
     assert [(s, o, st, r) for s, o, _, st, r in rows(invoice)] == [
         (1, -3, "sent", ""),
         (2, 1, "planned", "re-planned after a policy change"),
