@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from billing.collections.models import Reminder, ReminderEvent
@@ -20,7 +21,7 @@ S = Reminder.Status
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.PLANNED: frozenset({S.PLANNED, S.SENDING, S.SKIPPED, S.CANCELLED, S.PAUSED}),
-    S.SENDING: frozenset({S.SENDING, S.SENT, S.PLANNED, S.SKIPPED, S.CANCELLED}),
+    S.SENDING: frozenset({S.SENDING, S.SENT, S.PLANNED, S.SKIPPED, S.CANCELLED, S.PAUSED}),
     S.PAUSED: frozenset({S.PAUSED, S.PLANNED, S.SKIPPED, S.CANCELLED}),
     S.SKIPPED: frozenset({S.PLANNED}),  # a re-plan brings a skipped future step back
 }
@@ -40,11 +41,15 @@ def reminder_transition(
     actor_label: str = "system",
     fields: Mapping[str, Any] | None = None,
     expect: str | None = None,
+    where: Q | None = None,
 ) -> bool:
     """Move one reminder to ``to`` if it is in a state that may go there (or exactly in
-    ``expect``); returns whether it moved. ``fields`` are written in the same UPDATE."""
+    ``expect``) and matches ``where``; returns whether it moved. ``fields`` are written in the
+    same UPDATE."""
     allowed = {expect} if expect else sources_of(to)
     row = Reminder.objects.filter(pk=reminder_id, status__in=allowed)
+    if where is not None:
+        row = row.filter(where)
     current = row.values_list("status", "invoice_id").first()
     if current is None:
         return False
@@ -60,7 +65,9 @@ def reminder_transition(
         actor_label=actor_label[:100],
     )
     if to in INTEGRATOR_EVENTS:
-        record_event(INTEGRATOR_EVENTS[to], invoice_id=current[1], data={"reminder": reminder_id})
+        record_event(
+            INTEGRATOR_EVENTS[to], invoice_id=current[1], data={"reminder": str(reminder_id)}
+        )
     return True
 
 

@@ -8,10 +8,31 @@ import uuid
 from django.db import migrations, models
 
 
+SCHEDULE = "billing.collections.send_due"
+
+
+def create_schedule(apps, schema_editor):
+    """Due reminders are sent by a queue job every minute (django-q2 schedule)."""
+    apps.get_model("django_q", "Schedule").objects.update_or_create(
+        name=SCHEDULE,
+        defaults={
+            "func": "billing.collections.tasks.send_due_reminders",
+            "schedule_type": "I",
+            "minutes": 1,
+            "repeats": -1,
+        },
+    )
+
+
+def remove_schedule(apps, schema_editor):
+    apps.get_model("django_q", "Schedule").objects.filter(name=SCHEDULE).delete()
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
         ('billing', '0008_sdk_dialect'),
+        ('django_q', '0018_task_success_index'),
     ]
 
     operations = [
@@ -124,4 +145,5 @@ class Migration(migrations.Migration):
             model_name='reminder',
             constraint=models.UniqueConstraint(fields=('invoice', 'step'), name='reminder_unique_step'),
         ),
+        migrations.RunPython(create_schedule, remove_schedule),
     ]

@@ -27,6 +27,13 @@ class Message(models.Model):
     subject = GenericForeignKey("subject_type", "subject_id")
     purpose = models.CharField(max_length=40, help_text="invoice_issued, reminder, receipt, test…")
     channel = models.CharField(max_length=10, choices=Channel.choices)
+    key = models.CharField(
+        max_length=40,
+        blank=True,
+        default="",
+        editable=False,
+        help_text="Tells apart sends of one purpose about one subject (a reminder's step).",
+    )
     recipient = models.CharField(max_length=320, help_text="E.164 phone or e-mail address.")
     payload = models.JSONField(default=dict, help_text="The rendered message as it is sent.")
     provider = models.CharField(max_length=30, blank=True)
@@ -56,7 +63,7 @@ class Message(models.Model):
         constraints = [
             # A double click, a job run twice or a re-delivered task cannot send twice.
             models.UniqueConstraint(
-                fields=["subject_type", "subject_id", "purpose", "channel"],
+                fields=["subject_type", "subject_id", "purpose", "channel", "key"],
                 condition=models.Q(is_active=True) & ~models.Q(subject_id=""),
                 name="message_one_active_per_subject",
             ),

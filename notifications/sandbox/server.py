@@ -22,6 +22,10 @@ import requests
 logger = logging.getLogger(__name__)
 
 INVOICE_BODY = "Hello, {{1}}! Invoice #{{2}} has been issued for {{3}}. Payment due: {{4}}."
+REMINDER_BODY = (
+    "Hello, {{1}}! A reminder about invoice #{{2}}: {{3}} is due, payment date {{4}}. {{5}} "
+    "Pay here: {{6}}"
+)
 EXPERIMENT = "User's number is part of an experiment"
 
 # Last two digits of the phone → behaviour (documented in the README).
@@ -49,7 +53,20 @@ def default_templates() -> list[dict[str, Any]]:
             "body": INVOICE_BODY,
             "params": 4,
             "buttons": [{"type": "url", "text": "Pay invoice"}],
-        }
+        },
+        {
+            "name": "invoice_reminder",
+            "namespace": "sandbox_namespace",
+            "language": "en",
+            "status": "approved",
+            "body": REMINDER_BODY,
+            "params": 6,
+            "buttons": [
+                {"type": "quick_reply", "text": "Paid already"},
+                {"type": "quick_reply", "text": "Need more time"},
+                {"type": "quick_reply", "text": "Dispute"},
+            ],
+        },
     ]
 
 
@@ -149,7 +166,8 @@ class Sandbox:
         if template is None:
             text = "(#132001) Template name does not exist in the translation"
             return 200, {"sent": False, "message": text}, {}
-        if _param_count(body.get("params")) != template["params"]:
+        quick = [b for b in template.get("buttons", []) if b["type"] == "quick_reply"]
+        if _param_count(body.get("params"), len(quick)) != template["params"]:
             text = "(#132000) Number of parameters does not match the expected number of params"
             return 422, {"sent": False, "message": text}, {}
         return None
@@ -216,11 +234,16 @@ class Sandbox:
                     logger.warning("sandbox: ack push failed: %s", type(exc).__name__)
 
 
-def _param_count(params: Any) -> int:
+def _param_count(params: Any, quick_replies: int = 0) -> int:
+    """The body's parameter count; -1 unless the body entry comes first and every quick-reply
+    button of the template has its payload entry."""
     if not isinstance(params, list):
         return -1
     bodies = [p for p in params if isinstance(p, dict) and p.get("type") == "body"]
-    if len(bodies) != 1 or len(bodies) != len(params):
+    buttons = [p for p in params[1:] if _is_quick_reply(p)]
+    if len(bodies) != 1 or params[0] is not bodies[0] or len(buttons) != quick_replies:
+        return -1
+    if len(params) != 1 + quick_replies:
         return -1
     values = bodies[0].get("parameters")
     ok = isinstance(values, list) and all(
@@ -347,3 +370,17 @@ class SandboxHandler(BaseHTTPRequestHandler):
         with self.sandbox.lock:
             self.sandbox.webhook_urls = list(urls)
         self._answer(200, {"set": True, "message": ",".join(urls)})
+
+
+def _is_quick_reply(param: Any) -> bool:
+    if not isinstance(param, dict) or param.get("sub_type") != "quick_reply":
+        return False
+    values = param.get("parameters")
+    return (
+        param.get("type") == "button"
+        and isinstance(values, list)
+        and len(values) == 1
+        and isinstance(values[0], dict)
+        and values[0].get("type") == "payload"
+        and isinstance(values[0].get("payload"), str)
+    )

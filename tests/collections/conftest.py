@@ -2,6 +2,7 @@ import pytest
 
 from tests.api.conftest import Api
 from tests.factories import OrganizationFactory
+from tests.notifications.whatsapp_support import sandbox  # noqa: F401 - shared fixture
 
 
 @pytest.fixture
