@@ -8,6 +8,7 @@ class BillingConfig(AppConfig):
 
     def ready(self) -> None:
         from billing import checks  # noqa: F401 (registers the system checks)
+        from billing.collections.fallback import on_status_change
         from billing.services.delivery_summary import record_message_status
         from billing.services.whatsapp import record_opt_out
         from notifications.hooks import message_status_changed, recipient_opted_out
@@ -16,3 +17,4 @@ class BillingConfig(AppConfig):
         message_status_changed.connect(
             record_message_status, dispatch_uid="billing.record_message_status"
         )
+        message_status_changed.connect(on_status_change, dispatch_uid="billing.fallback")

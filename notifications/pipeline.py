@@ -100,11 +100,15 @@ def request_send(
     context,
     created_by: str = "",
     key: str = "",
+    fallback_of: Message | None = None,
+    fallback_reason: str = "",
 ) -> SendRequested:
     """Create the message (or return the active one) and enqueue it once the caller commits.
 
     ``key`` tells apart several sends of one purpose about one subject (a reminder's step): the
-    unique index is on subject, purpose, channel and key.
+    unique index is on subject, purpose, channel and key. ``fallback_of`` is the message on
+    another channel this one follows up, once (a unique column), with ``fallback_reason`` in
+    its first event.
 
     A refusal (consent, invalid number, unusable template) still creates the message, as
     ``rejected`` with its reason, so the log says why nothing was sent.
@@ -135,9 +139,21 @@ def request_send(
                     payload=payload,
                     provider=backend.provider,
                     created_by=created_by[:100],
+                    fallback_of=fallback_of,
                 )
         except IntegrityError:
-            return SendRequested(active_message(subject, purpose, channel, key), created=False)
+            existing = active_message(subject, purpose, channel, key)
+            if existing is None and fallback_of is not None:
+                existing = Message.objects.filter(fallback_of=fallback_of).first()
+            return SendRequested(existing, created=False)
+        if fallback_of is not None:
+            MessageEvent.objects.create(
+                message=message,
+                status=st.QUEUED,
+                source="system",
+                applied=False,
+                detail={"fallback_of": str(fallback_of.pk), "reason": fallback_reason},
+            )
         if refusal is not None:
             _reject(message.pk, refusal)
         else:

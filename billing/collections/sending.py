@@ -70,13 +70,19 @@ def claim(reminder_id, now: datetime) -> bool:
 
 
 def send_due(*, now: datetime | None = None) -> dict[str, int]:
-    """The queue job: every claimed row ends sent, skipped, cancelled, paused or re-planned."""
+    """The queue job: every claimed row ends sent, skipped, cancelled, paused or re-planned;
+    then WhatsApp messages not delivered in time fall back to e-mail."""
+    from billing.collections.fallback import not_delivered_sweep
+
     now = now or timezone.now()
     report: dict[str, int] = {}
     for reminder_id in due_reminders(now):
         if claim(reminder_id, now):
             result = reminder_send(reminder_id=reminder_id, now=now)
             report[result] = report.get(result, 0) + 1
+    fallbacks = not_delivered_sweep(now=now)
+    if fallbacks:
+        report["fallback"] = fallbacks
     return report
 
 

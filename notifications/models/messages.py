@@ -55,6 +55,15 @@ class Message(models.Model):
     last_error_code = models.CharField(max_length=60, blank=True)
     last_error_message = models.TextField(blank=True)
     created_by = models.CharField(max_length=100, blank=True)
+    fallback_of = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="fallback",
+        editable=False,
+        help_text="The message on another channel this one follows up (at most one each).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
