@@ -78,8 +78,9 @@ def test_the_message_list_filters(api, invoice, django_capture_on_commit_callbac
     send(api, rejected, django_capture_on_commit_callbacks)
     # The rejected WhatsApp message is followed by one e-mail (the fallback).
     assert api.get("messages").json()["total"] == 3
-    assert api.get("messages", channel="email").json()["data"][0]["fallback_of"] == (
-        api.get("messages", status="rejected").json()["data"][0]["id"]
+    assert (
+        api.get("messages", channel="email").json()["data"][0]["fallback_of"]
+        == (api.get("messages", status="rejected").json()["data"][0]["id"])
     )
     failed = api.get("messages", status="rejected").json()
     assert [m["error"] for m in failed["data"]] == [
