@@ -71,8 +71,10 @@ def claim(reminder_id, now: datetime) -> bool:
 
 def send_due(*, now: datetime | None = None) -> dict[str, int]:
     """The queue job: every claimed row ends sent, skipped, cancelled, paused or re-planned;
-    then WhatsApp messages not delivered in time fall back to e-mail."""
+    then WhatsApp messages not delivered in time fall back to e-mail, and invoices past their
+    due date are marked overdue once."""
     from billing.collections.fallback import not_delivered_sweep
+    from billing.collections.overdue import overdue_sweep
 
     now = now or timezone.now()
     report: dict[str, int] = {}
@@ -83,6 +85,9 @@ def send_due(*, now: datetime | None = None) -> dict[str, int]:
     fallbacks = not_delivered_sweep(now=now)
     if fallbacks:
         report["fallback"] = fallbacks
+    overdue = overdue_sweep(now=now)
+    if overdue:
+        report["overdue"] = overdue
     return report
 
 

@@ -74,6 +74,9 @@ class Invoice(models.Model):
     reminders_paused_until = models.DateField(
         null=True, blank=True, editable=False, help_text="Empty while paused: indefinitely."
     )
+    overdue_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the overdue sweep recorded it."
+    )
     payment_token = models.CharField(
         max_length=64, unique=True, default=new_payment_token, editable=False
     )
