@@ -53,6 +53,17 @@ def due_reminders(now: datetime, limit: int = BATCH) -> list:
     return ids + list(stale.values_list("pk", flat=True)[: max(0, limit - len(ids))])
 
 
+def resume_due(now: datetime) -> int:
+    """Paused rows whose pause has ended return to planned (the send-time checks still run)."""
+    ended = Reminder.objects.filter(status=S.PAUSED, paused_until__lt=now.date())
+    count = 0
+    for reminder_id in list(ended.values_list("pk", flat=True)[:BATCH]):
+        count += states.reminder_transition(
+            reminder_id, S.PLANNED, reason="pause ended", expect=S.PAUSED
+        )
+    return count
+
+
 def claim(reminder_id, now: datetime) -> bool:
     lease = {"lease_until": now + LEASE}
     if states.reminder_transition(
@@ -78,6 +89,9 @@ def send_due(*, now: datetime | None = None) -> dict[str, int]:
 
     now = now or timezone.now()
     report: dict[str, int] = {}
+    resumed = resume_due(now)
+    if resumed:
+        report["resumed"] = resumed
     for reminder_id in due_reminders(now):
         if claim(reminder_id, now):
             result = reminder_send(reminder_id=reminder_id, now=now)

@@ -121,6 +121,21 @@ def reply_payload(action: str, message_id) -> str:
     return f"{PAYLOAD_PREFIX}:{action}:{message_id}"
 
 
+def parse_payload(payload: str) -> tuple[str, str]:
+    """(action, our message id) from a button payload of ours; ("", "") for anything else."""
+    parts = payload.split(":") if isinstance(payload, str) else []
+    if len(parts) != 3 or parts[0] != PAYLOAD_PREFIX:
+        return "", ""
+    known = {reply["action"] for reply in REMINDER_REPLIES}
+    return (parts[1], parts[2]) if parts[1] in known and len(parts[2]) <= 64 else ("", "")
+
+
+def action_for_text(text: str) -> str:
+    """The action of a button by its text (a tap that came without its payload)."""
+    by_text = {reply["text"].casefold(): reply["action"] for reply in REMINDER_REPLIES}
+    return by_text.get(text.strip().casefold(), "")
+
+
 def button_params(quick_replies: list[dict], message_id) -> list[dict[str, Any]]:
     """Meta's quick-reply parameter entries, one per button, after the body entry."""
     return [
