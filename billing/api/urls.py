@@ -64,6 +64,32 @@ urlpatterns = [
         name="api-invoice-messages",
     ),
     path("reminder-policy", collections.ReminderPolicyView.as_view(), name="api-reminder-policy"),
+    path("reminders", collections.OutboxView.as_view(), name="api-reminders"),
+    path(
+        "invoices/<uuid:pk>/reminders",
+        collections.InvoiceRemindersView.as_view(),
+        name="api-invoice-reminders",
+    ),
+    path(
+        "invoices/<uuid:pk>/reminders/pause",
+        collections.InvoicePauseView.as_view(),
+        name="api-invoice-reminders-pause",
+    ),
+    path(
+        "invoices/<uuid:pk>/reminders/resume",
+        collections.InvoiceResumeView.as_view(),
+        name="api-invoice-reminders-resume",
+    ),
+    path(
+        "customers/<uuid:pk>/reminders/pause",
+        collections.CustomerPauseView.as_view(),
+        name="api-customer-reminders-pause",
+    ),
+    path(
+        "customers/<uuid:pk>/reminders/resume",
+        collections.CustomerResumeView.as_view(),
+        name="api-customer-reminders-resume",
+    ),
     path("customers", catalog.CustomerListView.as_view(), name="api-customers"),
     path("customers/<uuid:pk>", catalog.CustomerDetailView.as_view(), name="api-customer"),
     path("products", catalog.ProductListView.as_view(), name="api-products"),
@@ -87,7 +113,8 @@ urlpatterns = [
 # these prefixes so it never shadows endpoints other apps mount elsewhere under /api/v0/.
 urlpatterns.append(
     re_path(
-        r"^(?P<rest>(invoices|customers|products|taxes|wallets|recurring-invoices|reminder-policy)(/[\s\S]*)?)$",
+        r"^(?P<rest>(invoices|customers|products|taxes|wallets|recurring-invoices"
+        r"|reminder-policy|reminders)(/[\s\S]*)?)$",
         not_found,
     )
 )

@@ -4,6 +4,8 @@ every wrong field; these serializers document it)."""
 from drf_spectacular.utils import OpenApiExample
 from rest_framework import serializers
 
+from billing.api.serializers.base import StrictSerializer
+
 
 class SendWindowSerializer(serializers.Serializer):
     start = serializers.CharField(help_text="HH:MM, local time of the recipient")
@@ -36,3 +38,60 @@ POLICY_EXAMPLE = OpenApiExample(
         "pause_on_reply_days": 7,
     },
 )
+
+
+class ReminderSerializer(serializers.Serializer):
+    step = serializers.IntegerField()
+    offset_days = serializers.IntegerField()
+    planned_at = serializers.DateTimeField(help_text="UTC")
+    local_time = serializers.CharField(help_text="ISO 8601 with the recipient's offset")
+    channel = serializers.ChoiceField(choices=["whatsapp", "email"])
+    status = serializers.ChoiceField(
+        choices=["planned", "sending", "sent", "skipped", "cancelled", "paused"]
+    )
+    reason = serializers.CharField(allow_null=True)
+    paused_until = serializers.DateField(allow_null=True)
+    message_ids = serializers.ListField(child=serializers.UUIDField())
+
+
+class ReminderListSerializer(serializers.Serializer):
+    data = ReminderSerializer(many=True)
+    total = serializers.IntegerField()
+
+
+class OutboxEntrySerializer(serializers.Serializer):
+    invoice_id = serializers.UUIDField()
+    invoice_number = serializers.CharField()
+    customer_id = serializers.UUIDField()
+    customer_name = serializers.CharField()
+    step = serializers.IntegerField()
+    planned_at = serializers.DateTimeField()
+    local_time = serializers.CharField()
+    channel = serializers.CharField()
+    amount_due = serializers.DecimalField(max_digits=30, decimal_places=6, coerce_to_string=False)
+    currency = serializers.CharField()
+    status = serializers.CharField()
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["amount_due"] = instance["amount_due"]  # exact, with the currency's decimals
+        return data
+
+
+class OutboxSerializer(serializers.Serializer):
+    data = OutboxEntrySerializer(many=True)
+    total = serializers.IntegerField()
+
+
+class OutboxQuerySerializer(StrictSerializer):
+    date = serializers.DateField(help_text="The local date, YYYY-MM-DD")
+
+
+class PauseSerializer(StrictSerializer):
+    until = serializers.DateField(required=False, allow_null=True, help_text="Empty: indefinitely")
+
+
+class PausedSerializer(serializers.Serializer):
+    reminders_paused_until = serializers.CharField(
+        allow_null=True, help_text='A date, "indefinitely", or null when not paused'
+    )
