@@ -109,3 +109,23 @@ def test_a_bad_pause_date_is_400_and_changes_nothing(api, clock):
 
     assert response.status_code == 400
     assert set(Reminder.objects.values_list("status", flat=True)) == {"planned"}
+
+
+def test_the_invoice_body_shows_the_collections_flags(api, clock):
+    invoice = open_invoice(api.org)
+    before = api.get(f"invoices/{invoice.pk}").json()
+    api.post(f"invoices/{invoice.pk}/reminders/pause", {})
+    type(invoice).objects.filter(pk=invoice.pk).update(
+        disputed_at=PLANNED_ON, promise_to_pay_until=date(2026, 6, 20)
+    )
+
+    after = api.get(f"invoices/{invoice.pk}").json()
+
+    flags = ("disputed_at", "promise_to_pay_until", "reminders_paused_until", "reminder_sent")
+    assert [before[f] for f in flags] == [None, None, None, False]
+    assert [after[f] for f in flags] == [
+        "2026-06-01T10:00:00Z",
+        "2026-06-20",
+        "indefinitely",
+        False,
+    ]
