@@ -9,14 +9,22 @@ class BillingConfig(AppConfig):
 
     def ready(self) -> None:
         from billing import checks  # noqa: F401 (registers the system checks)
+        from billing.collections.fallback import on_status_change
+        from billing.collections.replies import on_customer_reply
         from billing.services.delivery_summary import record_message_status
         from billing.services.whatsapp import record_opt_out
-        from notifications.hooks import message_status_changed, recipient_opted_out
+        from notifications.hooks import (
+            customer_replied,
+            message_status_changed,
+            recipient_opted_out,
+        )
 
         recipient_opted_out.connect(record_opt_out, dispatch_uid="billing.record_opt_out")
         message_status_changed.connect(
             record_message_status, dispatch_uid="billing.record_message_status"
         )
+        message_status_changed.connect(on_status_change, dispatch_uid="billing.fallback")
+        customer_replied.connect(on_customer_reply, dispatch_uid="billing.customer_reply")
         post_migrate.connect(sync_role_groups, sender=self, dispatch_uid="billing.role_groups")
 
 

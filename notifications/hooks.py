@@ -14,3 +14,9 @@ message_status_changed = Signal()
 # channel: the opt-out then applies in every organization) and ``occurred_at``. Billing records
 # it on the customer; notifications keeps no consent state of its own.
 recipient_opted_out = Signal()
+
+# Sent after commit, once per new reply (deduplicated on the provider's reply id), with
+# ``reply_id`` (our InboundReply pk), ``message_id`` (the message of ours it answers, or None),
+# ``action`` (a quick-reply action such as "paid", or "" for typed text), ``text``, ``sender``
+# and ``tenant_id``. Billing applies it to the invoice the message is about.
+customer_replied = Signal()

@@ -19,6 +19,7 @@ from notifications.hooks import recipient_opted_out
 from notifications.logs import mask_phone
 from notifications.models import InboundWebhook
 from notifications.queue import enqueue_webhook
+from notifications.replies import record_reply
 from notifications.status_events import apply_event
 
 logger = logging.getLogger(__name__)
@@ -85,7 +86,14 @@ def process(webhook_id) -> dict:
         return _finish(webhook, Stored.INVALID, {"error": "not JSON"})
     channel = channel_for_provider(webhook.provider)
     batch = backend_class(channel).parse_webhook(data)
-    result = {"applied": 0, "recorded": 0, "adopted": 0, "orphan": 0, "opt_outs": 0}
+    result = {
+        "applied": 0,
+        "recorded": 0,
+        "adopted": 0,
+        "orphan": 0,
+        "opt_outs": 0,
+        "replies": 0,
+    }
     quarantined = []
     backend = get_backend(channel, webhook.channel_key or None)
     # One commit for the whole body, together with its "processed" mark: a crash midway rolls it
@@ -97,6 +105,10 @@ def process(webhook_id) -> dict:
             if backend.is_opt_out(text.text):
                 _opt_out(channel, webhook.channel_key, text)
                 result["opt_outs"] += 1
+            elif record_reply(
+                provider=webhook.provider, reply=text, tenant_id=webhook.channel_key or None
+            ):
+                result["replies"] += 1
         result |= {"quarantined": quarantined, "unparsed": batch.unparsed[:50]}
         return _finish(webhook, Stored.PROCESSED, result)
 

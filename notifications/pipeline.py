@@ -84,16 +84,31 @@ def _subject_fields(subject) -> dict[str, Any]:
     }
 
 
-def active_message(subject, purpose: str, channel: str) -> Message | None:
+def active_message(subject, purpose: str, channel: str, key: str = "") -> Message | None:
     return Message.objects.filter(
-        **_subject_fields(subject), purpose=purpose, channel=channel, is_active=True
+        **_subject_fields(subject), purpose=purpose, channel=channel, key=key, is_active=True
     ).first()
 
 
 def request_send(
-    *, tenant_id, subject, purpose: str, channel: str, recipient: str, context, created_by: str = ""
+    *,
+    tenant_id,
+    subject,
+    purpose: str,
+    channel: str,
+    recipient: str,
+    context,
+    created_by: str = "",
+    key: str = "",
+    fallback_of: Message | None = None,
+    fallback_reason: str = "",
 ) -> SendRequested:
     """Create the message (or return the active one) and enqueue it once the caller commits.
+
+    ``key`` tells apart several sends of one purpose about one subject (a reminder's step): the
+    unique index is on subject, purpose, channel and key. ``fallback_of`` is the message on
+    another channel this one follows up, once (a unique column), with ``fallback_reason`` in
+    its first event.
 
     A refusal (consent, invalid number, unusable template) still creates the message, as
     ``rejected`` with its reason, so the log says why nothing was sent.
@@ -119,13 +134,26 @@ def request_send(
                     **_subject_fields(subject),
                     purpose=purpose,
                     channel=channel,
+                    key=key,
                     recipient=recipient,
                     payload=payload,
                     provider=backend.provider,
                     created_by=created_by[:100],
+                    fallback_of=fallback_of,
                 )
         except IntegrityError:
-            return SendRequested(active_message(subject, purpose, channel), created=False)
+            existing = active_message(subject, purpose, channel, key)
+            if existing is None and fallback_of is not None:
+                existing = Message.objects.filter(fallback_of=fallback_of).first()
+            return SendRequested(existing, created=False)
+        if fallback_of is not None:
+            MessageEvent.objects.create(
+                message=message,
+                status=st.QUEUED,
+                source="system",
+                applied=False,
+                detail={"fallback_of": str(fallback_of.pk), "reason": fallback_reason},
+            )
         if refusal is not None:
             _reject(message.pk, refusal)
         else:
@@ -267,6 +295,7 @@ def message_resend(*, message_id, action: str, actor: str, reason: str = "") -> 
         subject_id=old.subject_id,
         purpose=old.purpose,
         channel=old.channel,
+        key=old.key,
         recipient=old.recipient,
         payload=old.payload,
         provider=old.provider,

@@ -8,7 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from billing.api.errors import envelope
 from billing.api.formats import SchemaJSONRenderer, SchemaJSONRenderer2
-from billing.api.views import catalog, email, exports, invoices, messages, reports
+from billing.api.views import catalog, collections, email, exports, invoices, messages, reports
 
 
 @csrf_exempt  # an API path: no cookies, so CSRF must not answer first with an HTML 403
@@ -67,6 +67,33 @@ urlpatterns = [
     path("reports/summary", reports.SummaryView.as_view(), name="api-reports-summary"),
     path("reports/aging", reports.AgingView.as_view(), name="api-reports-aging"),
     path("reports/funnel", reports.FunnelView.as_view(), name="api-reports-funnel"),
+    path("reminder-policy", collections.ReminderPolicyView.as_view(), name="api-reminder-policy"),
+    path("reminders", collections.OutboxView.as_view(), name="api-reminders"),
+    path(
+        "invoices/<uuid:pk>/reminders",
+        collections.InvoiceRemindersView.as_view(),
+        name="api-invoice-reminders",
+    ),
+    path(
+        "invoices/<uuid:pk>/reminders/pause",
+        collections.InvoicePauseView.as_view(),
+        name="api-invoice-reminders-pause",
+    ),
+    path(
+        "invoices/<uuid:pk>/reminders/resume",
+        collections.InvoiceResumeView.as_view(),
+        name="api-invoice-reminders-resume",
+    ),
+    path(
+        "customers/<uuid:pk>/reminders/pause",
+        collections.CustomerPauseView.as_view(),
+        name="api-customer-reminders-pause",
+    ),
+    path(
+        "customers/<uuid:pk>/reminders/resume",
+        collections.CustomerResumeView.as_view(),
+        name="api-customer-reminders-resume",
+    ),
     path("customers", catalog.CustomerListView.as_view(), name="api-customers"),
     path("customers/<uuid:pk>", catalog.CustomerDetailView.as_view(), name="api-customer"),
     path("products", catalog.ProductListView.as_view(), name="api-products"),
@@ -90,7 +117,8 @@ urlpatterns = [
 # these prefixes so it never shadows endpoints other apps mount elsewhere under /api/v0/.
 urlpatterns.append(
     re_path(
-        r"^(?P<rest>(invoices|customers|products|taxes|wallets|recurring-invoices|reports)(/[\s\S]*)?)$",
+        r"^(?P<rest>(invoices|customers|products|taxes|wallets|recurring-invoices|reports"
+        r"|reminder-policy|reminders)(/[\s\S]*)?)$",
         not_found,
     )
 )

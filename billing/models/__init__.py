@@ -1,3 +1,5 @@
+# Collections keeps its models in its own room; imported here so the app registry has them.
+from billing.collections.models import Reminder, ReminderEvent, ReminderPolicy
 from billing.models.approvals import ApprovalEvent, ApprovalRequest
 from billing.models.catalog import Product, Tax, TaxComponent, Wallet
 from billing.models.customers import Customer, CustomerContact
@@ -28,6 +30,9 @@ __all__ = [
     "RateLimitCounter",
     "RecurringInvoice",
     "RecurringOccurrence",
+    "Reminder",
+    "ReminderEvent",
+    "ReminderPolicy",
     "Role",
     "Tax",
     "TaxComponent",

@@ -1,11 +1,12 @@
 import uuid
+import zoneinfo
 
 from django.db import models
 from django.db.models.functions import Lower
 from phonenumber_field.modelfields import PhoneNumberField
 
 from billing.models.choices import Channel
-from billing.models.organizations import Organization
+from billing.models.organizations import Organization, validate_time_zone
 
 
 def default_channels() -> list[str]:
@@ -48,6 +49,16 @@ class Customer(models.Model):
     whatsapp_consent_source = models.CharField(max_length=200, blank=True)
     whatsapp_consent_wording = models.TextField(blank=True)
     whatsapp_opted_out_at = models.DateTimeField(null=True, blank=True)
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text="IANA name, e.g. Europe/Berlin; empty: the organization's.",
+    )
+    reminders_paused = models.BooleanField(default=False, editable=False)
+    reminders_paused_until = models.DateField(
+        null=True, blank=True, editable=False, help_text="Empty while paused: indefinitely."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -56,6 +67,10 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone or self.organization.time_zone)
 
     @property
     def whatsapp_consent(self) -> bool:

@@ -67,6 +67,16 @@ class Invoice(models.Model):
     payment_link = models.BooleanField(default=True)
     partial_payment = models.BooleanField(default=False)
     reminder_sent = models.BooleanField(default=False, editable=False)
+    # Collections (billing.collections): flags, not lifecycle statuses.
+    disputed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    promise_to_pay_until = models.DateField(null=True, blank=True, editable=False)
+    reminders_paused = models.BooleanField(default=False, editable=False)
+    reminders_paused_until = models.DateField(
+        null=True, blank=True, editable=False, help_text="Empty while paused: indefinitely."
+    )
+    overdue_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the overdue sweep recorded it."
+    )
     payment_token = models.CharField(
         max_length=64, unique=True, default=new_payment_token, editable=False
     )

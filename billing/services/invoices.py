@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing import taxes
+from billing.collections.plan import plan_on_open
 from billing.errors import IllegalTransition, InvalidAmount, InvalidInvoice, NotEditable
 from billing.models import Customer, Invoice, InvoiceEvent, InvoiceItem, Product, Tax, Wallet
 from billing.models.catalog import rule_from_snapshot
@@ -298,6 +299,7 @@ def invoices_insert(organization, new: Sequence[NewInvoice], *, actor: Actor) ->
     InvoiceEvent.objects.bulk_create(events)
     for n in new:
         remember_related(n.invoice, items=n.lines)
+    plan_on_open(opening, now=now)
     for invoice in opening:
         _deliver(invoice, actor=actor)
 
@@ -376,6 +378,7 @@ def invoice_finalize(*, invoice: Invoice, actor: Actor, now: datetime | None = N
     now = now or timezone.now()
     number = allocate_numbers(invoice.organization, 1, now)[0]
     _open_move(invoice, number, actor=actor, now=now, fields=priced)
+    plan_on_open([invoice], now=now)
     _deliver(invoice, actor=actor)
     return invoice
 

@@ -99,11 +99,17 @@ class StatusEvent:
 
 @dataclass(frozen=True)
 class InboundText:
-    """A message a recipient sent us (used for opt-out words)."""
+    """A message a recipient sent us: typed text or a quick-reply tap (``action`` and the id of
+    our message it names, from the button's payload, when the provider passed one)."""
 
     sender: str  # E.164
     text: str
     occurred_at: datetime | None = None
+    reply_id: str = ""  # the provider's id of this reply (deduplication)
+    quoted_id: str = ""  # the provider's id of our message it answers
+    is_button: bool = False
+    action: str = ""
+    message_ref: str = ""  # our message id, from the payload
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,11 @@
-from notifications.models.inbound import InboundWebhook, OrphanEvent
+from notifications.models.inbound import InboundReply, InboundWebhook, OrphanEvent
 from notifications.models.messages import Message, MessageEvent
 from notifications.models.templates import DefaultEmailTemplate, MessageTemplate, TemplateVersion
 from notifications.models.whatsapp import WhatsAppChannel, WhatsAppTemplate
 
 __all__ = [
     "DefaultEmailTemplate",
+    "InboundReply",
     "InboundWebhook",
     "Message",
     "MessageEvent",

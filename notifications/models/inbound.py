@@ -58,3 +58,35 @@ class OrphanEvent(models.Model):
 
     def __str__(self) -> str:
         return f"orphan {self.status} for {self.provider_message_id}"
+
+
+class InboundReply(models.Model):
+    """A customer's reply (typed text or a quick-reply tap), once per provider reply id, with
+    the message of ours it answers when it could be matched."""
+
+    provider = models.CharField(max_length=30)
+    reply_id = models.CharField(max_length=128)
+    tenant_id = models.UUIDField(null=True, blank=True)
+    sender = models.CharField(max_length=32)
+    is_button = models.BooleanField(default=False)
+    action = models.CharField(max_length=20, blank=True)
+    text = models.TextField(blank=True)
+    message = models.ForeignKey(
+        "notifications.Message",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replies",
+    )
+    matched_by = models.CharField(max_length=10, blank=True, help_text="payload, quoted, phone")
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "reply_id"], name="inbound_reply_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"reply {self.reply_id} ({self.action or 'text'})"

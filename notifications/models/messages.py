@@ -27,6 +27,13 @@ class Message(models.Model):
     subject = GenericForeignKey("subject_type", "subject_id")
     purpose = models.CharField(max_length=40, help_text="invoice_issued, reminder, receipt, test…")
     channel = models.CharField(max_length=10, choices=Channel.choices)
+    key = models.CharField(
+        max_length=40,
+        blank=True,
+        default="",
+        editable=False,
+        help_text="Tells apart sends of one purpose about one subject (a reminder's step).",
+    )
     recipient = models.CharField(max_length=320, help_text="E.164 phone or e-mail address.")
     payload = models.JSONField(default=dict, help_text="The rendered message as it is sent.")
     provider = models.CharField(max_length=30, blank=True)
@@ -48,6 +55,15 @@ class Message(models.Model):
     last_error_code = models.CharField(max_length=60, blank=True)
     last_error_message = models.TextField(blank=True)
     created_by = models.CharField(max_length=100, blank=True)
+    fallback_of = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="fallback",
+        editable=False,
+        help_text="The message on another channel this one follows up (at most one each).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -56,7 +72,7 @@ class Message(models.Model):
         constraints = [
             # A double click, a job run twice or a re-delivered task cannot send twice.
             models.UniqueConstraint(
-                fields=["subject_type", "subject_id", "purpose", "channel"],
+                fields=["subject_type", "subject_id", "purpose", "channel", "key"],
                 condition=models.Q(is_active=True) & ~models.Q(subject_id=""),
                 name="message_one_active_per_subject",
             ),

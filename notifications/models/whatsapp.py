@@ -67,6 +67,11 @@ class WhatsAppTemplate(models.Model):
     )
     button_label = models.CharField(max_length=25, blank=True)
     button_url = models.URLField(blank=True, help_text="Static URL button (fixed in the template).")
+    quick_replies = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Quick-reply buttons in order: [{"action": "paid", "text": "Paid already"}, …].',
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -22,6 +22,10 @@ import requests
 logger = logging.getLogger(__name__)
 
 INVOICE_BODY = "Hello, {{1}}! Invoice #{{2}} has been issued for {{3}}. Payment due: {{4}}."
+REMINDER_BODY = (
+    "Hello, {{1}}! A reminder about invoice #{{2}}: {{3}} is due, payment date {{4}}. {{5}} "
+    "Pay here: {{6}}"
+)
 EXPERIMENT = "User's number is part of an experiment"
 
 # Last two digits of the phone → behaviour (documented in the README).
@@ -49,7 +53,20 @@ def default_templates() -> list[dict[str, Any]]:
             "body": INVOICE_BODY,
             "params": 4,
             "buttons": [{"type": "url", "text": "Pay invoice"}],
-        }
+        },
+        {
+            "name": "invoice_reminder",
+            "namespace": "sandbox_namespace",
+            "language": "en",
+            "status": "approved",
+            "body": REMINDER_BODY,
+            "params": 6,
+            "buttons": [
+                {"type": "quick_reply", "text": "Paid already"},
+                {"type": "quick_reply", "text": "Need more time"},
+                {"type": "quick_reply", "text": "Dispute"},
+            ],
+        },
     ]
 
 
@@ -149,7 +166,8 @@ class Sandbox:
         if template is None:
             text = "(#132001) Template name does not exist in the translation"
             return 200, {"sent": False, "message": text}, {}
-        if _param_count(body.get("params")) != template["params"]:
+        quick = [b for b in template.get("buttons", []) if b["type"] == "quick_reply"]
+        if _param_count(body.get("params"), len(quick)) != template["params"]:
             text = "(#132000) Number of parameters does not match the expected number of params"
             return 422, {"sent": False, "message": text}, {}
         return None
@@ -202,25 +220,101 @@ class Sandbox:
                 self._wake.wait(timeout=max(0.01, min(timeout, 1.0)))
         return None
 
+    # --- scripted customer replies ----------------------------------------------------------------
+    def reply(self, spec: Any) -> tuple[int, dict]:
+        """Push a customer's reply to one of our sent messages: a button tap (``button``, its
+        text) or typed ``text``; ``format`` "1msg" (default) or "meta"; ``id`` to repeat one
+        reply; ``payload: false`` leaves the button payload out; ``fromMe`` for an echo."""
+        if not isinstance(spec, dict) or not isinstance(spec.get("messageId"), str):
+            return 400, {"message": "messageId is required"}
+        with self.lock:
+            sent = next((x for x in self.sends if x["answer"].get("id") == spec["messageId"]), None)
+        if sent is None:
+            return 404, {"message": "no message with that id was sent"}
+        button, text = spec.get("button"), spec.get("text")
+        if not isinstance(button, str) and not isinstance(text, str):
+            return 400, {"message": "button or text is required"}
+        reply_id = spec.get("id") or "wamid.SBXR" + secrets.token_hex(12)
+        payload = _button_payload(sent["body"], button) if spec.get("payload", True) else None
+        element = _reply_element(sent["body"]["phone"], spec, reply_id, payload)
+        with self.lock:
+            heapq.heappush(self._pushes, (time.time(), next(self._seq), {"_reply": element}))
+            self._wake.notify_all()
+        return 200, {"id": reply_id}
+
     def _push_loop(self) -> None:
         session = requests.Session()
         while (ack := self._next_push()) is not None:
+            if "_reply" in ack:
+                self._post_all(session, ack["_reply"])
+                continue
             with self.lock:
                 self.hooks.setdefault(ack["id"], []).append(_hook_info(ack))
-                urls = list(self.webhook_urls)
-            body = {"instanceId": self.config.channel_id, "ack": [ack]}
-            for url in urls:
-                try:
-                    session.post(url, json=body, timeout=5)
-                except requests.RequestException as exc:
-                    logger.warning("sandbox: ack push failed: %s", type(exc).__name__)
+            self._post_all(session, {"instanceId": self.config.channel_id, "ack": [ack]})
+
+    def _post_all(self, session, body: dict) -> None:
+        with self.lock:
+            urls = list(self.webhook_urls)
+        for url in urls:
+            try:
+                session.post(url, json=body, timeout=5)
+            except requests.RequestException as exc:
+                logger.warning("sandbox: push failed: %s", type(exc).__name__)
 
 
-def _param_count(params: Any) -> int:
+def _button_payload(sent_body: dict, button: Any) -> str | None:
+    """The payload our send attached to the tapped button (matched by position of its text)."""
+    if not isinstance(button, str):
+        return None
+    name = sent_body.get("template")
+    template = next((t for t in default_templates() if t["name"] == name), None)
+    texts = [b["text"] for b in (template or {}).get("buttons", []) if b["type"] == "quick_reply"]
+    buttons = [p for p in sent_body.get("params", [])[1:] if _is_quick_reply(p)]
+    if button not in texts or len(buttons) != len(texts):
+        return None
+    return buttons[texts.index(button)]["parameters"][0]["payload"]
+
+
+def _reply_element(phone: str, spec: dict, reply_id: str, payload: str | None) -> dict:
+    """The webhook body of one reply, as 1MSG sends it or in raw Meta format."""
+    button, text, now = spec.get("button"), spec.get("text"), int(time.time())
+    if spec.get("format") == "meta":
+        item = {"from": phone, "id": reply_id, "timestamp": str(now)}
+        item["context"] = {"id": spec["messageId"]}
+        if isinstance(button, str):
+            item |= {"type": "button", "button": {"payload": payload or "", "text": button}}
+        else:
+            item |= {"type": "text", "text": {"body": text}}
+        return {
+            "object": "whatsapp_business_account",
+            "entry": [{"changes": [{"value": {"messages": [item]}}]}],
+        }
+    item = {
+        "id": reply_id,
+        "body": button if isinstance(button, str) else text,
+        "type": "button" if isinstance(button, str) else "chat",
+        "fromMe": bool(spec.get("fromMe", False)),
+        "author": f"{phone}@c.us",
+        "chatId": f"{phone}@c.us",
+        "senderName": "Sandbox customer",
+        "quotedMsgId": spec["messageId"],
+        "time": now,
+    }
+    if payload:
+        item["payload"] = payload
+    return {"messages": [item]}
+
+
+def _param_count(params: Any, quick_replies: int = 0) -> int:
+    """The body's parameter count; -1 unless the body entry comes first and every quick-reply
+    button of the template has its payload entry."""
     if not isinstance(params, list):
         return -1
     bodies = [p for p in params if isinstance(p, dict) and p.get("type") == "body"]
-    if len(bodies) != 1 or len(bodies) != len(params):
+    buttons = [p for p in params[1:] if _is_quick_reply(p)]
+    if len(bodies) != 1 or params[0] is not bodies[0] or len(buttons) != quick_replies:
+        return -1
+    if len(params) != 1 + quick_replies:
         return -1
     values = bodies[0].get("parameters")
     ok = isinstance(values, list) and all(
@@ -329,6 +423,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
             self._answer(*self.sandbox.send_template(body))
         elif method == "webhook":
             self._set_webhook(body)
+        elif method == "_sandbox/reply":
+            self._answer(*self.sandbox.reply(body))
         else:
             self._answer(404, {"error": "Not found"})
 
@@ -347,3 +443,17 @@ class SandboxHandler(BaseHTTPRequestHandler):
         with self.sandbox.lock:
             self.sandbox.webhook_urls = list(urls)
         self._answer(200, {"set": True, "message": ",".join(urls)})
+
+
+def _is_quick_reply(param: Any) -> bool:
+    if not isinstance(param, dict) or param.get("sub_type") != "quick_reply":
+        return False
+    values = param.get("parameters")
+    return (
+        param.get("type") == "button"
+        and isinstance(values, list)
+        and len(values) == 1
+        and isinstance(values[0], dict)
+        and values[0].get("type") == "payload"
+        and isinstance(values[0].get("payload"), str)
+    )

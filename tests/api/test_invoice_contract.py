@@ -18,7 +18,7 @@ SEED_KEYS = {
 }  # fmt: skip
 OUR_KEYS = {
     "subtotal", "tax_amount", "total", "amount_paid", "amount_due", "payment_url", "pdf_url",
-    "messages_url",
+    "messages_url", "disputed_at", "promise_to_pay_until", "reminders_paused_until",
 }  # fmt: skip
 
 

@@ -76,7 +76,12 @@ def test_the_message_list_filters(api, invoice, django_capture_on_commit_callbac
         api.org, customer=customer(api.org, phone="+79001234599", consent=False)
     )
     send(api, rejected, django_capture_on_commit_callbacks)
-    assert api.get("messages").json()["total"] == 2
+    # The rejected WhatsApp message is followed by one e-mail (the fallback).
+    assert api.get("messages").json()["total"] == 3
+    assert (
+        api.get("messages", channel="email").json()["data"][0]["fallback_of"]
+        == (api.get("messages", status="rejected").json()["data"][0]["id"])
+    )
     failed = api.get("messages", status="rejected").json()
     assert [m["error"] for m in failed["data"]] == [
         {"code": "no_consent", "message": "The customer has not opted in to WhatsApp messages."}

@@ -166,7 +166,7 @@ def test_an_invoice_that_becomes_open_with_email_delivery_is_emailed_once(
         ("AUTO", ["email", "whatsapp"], True),
         ("AUTO", ["whatsapp", "email"], True),  # no WhatsApp consent: e-mail is next
         ("AUTO", ["whatsapp"], False),
-        ("WHATSAPP", ["email"], False),
+        ("WHATSAPP", ["email"], True),  # WhatsApp rejected (no consent): the e-mail fallback
     ],
 )
 def test_which_open_invoices_are_emailed(

@@ -258,7 +258,7 @@ def test_latest_stable_version_resolves_and_drafts_do_not():
 
 def test_sync_is_idempotent_and_restores_shipped_definitions():
     TemplateVersion.objects.filter(version="v1").update(defaults={})
-    assert sync_shipped_templates() == 1
-    assert sync_shipped_templates() == 1
+    assert sync_shipped_templates() == 2  # invoice v1, invoice_reminder v1
+    assert sync_shipped_templates() == 2
     assert TemplateVersion.objects.filter(template__key="invoice").count() == 1
     assert resolve("invoice", "v1").defaults["subject"] == "Invoice {{invoiceNumber}}"

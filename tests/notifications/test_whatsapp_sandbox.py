@@ -150,8 +150,14 @@ def test_the_webhook_setting_reads_as_a_string(sandbox, urls, answer):
 def test_templates_answer_with_their_total(sandbox):
     response = requests.get(f"{sandbox.url}/sandbox/templates", headers=AUTH, timeout=5)
     assert response.status_code == 200
-    assert response.json()["total"] == 1
-    assert [t["name"] for t in response.json()["templates"]] == ["invoice_issued"]
+    assert response.json()["total"] == 2
+    templates = response.json()["templates"]
+    assert [t["name"] for t in templates] == ["invoice_issued", "invoice_reminder"]
+    assert [b["text"] for b in templates[1]["buttons"]] == [
+        "Paid already",
+        "Need more time",
+        "Dispute",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -68,9 +68,10 @@ def test_the_sdk_reads_and_sets_the_webhook(sandbox, client):
 
 def test_the_sdk_lists_templates(client):
     answer = TemplatesApi(client).list_templates(TOKEN)
-    assert answer.total == 1
+    assert answer.total == 2
     assert [(t["name"], t["namespace"], t["params"]) for t in answer.templates] == [
-        ("invoice_issued", "sandbox_namespace", 4)
+        ("invoice_issued", "sandbox_namespace", 4),
+        ("invoice_reminder", "sandbox_namespace", 6),
     ]
 
 

@@ -1,3 +1,5 @@
+import zoneinfo
+
 from drf_spectacular.utils import extend_schema_field
 from phonenumbers import NumberParseException, PhoneNumberFormat, format_number, is_valid_number
 from phonenumbers import parse as parse_number
@@ -49,12 +51,20 @@ class CustomerSerializer(StrictSerializer):
         max_length=2000, required=False, allow_blank=True
     )
     whatsapp_opted_out_at = serializers.DateTimeField(required=False, allow_null=True)
+    time_zone = serializers.ChoiceField(
+        choices=sorted(zoneinfo.available_timezones()),
+        required=False,
+        allow_null=True,
+        help_text="IANA name; null: the organization's",
+        error_messages={"invalid_choice": "must be an IANA time zone such as Europe/Berlin"},
+    )
     contacts = ContactsField(child=serializers.EmailField(), required=False, max_length=20)
     date_created = serializers.DateTimeField(source="created_at", read_only=True)
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
         data["phone_number"] = str(instance.phone) if instance.phone else ""
+        data["time_zone"] = instance.time_zone or None
         return data
 
     def validate_phone_number(self, value: str) -> str:
@@ -79,6 +89,9 @@ class CustomerSerializer(StrictSerializer):
         if not self.partial and not attrs.get("name"):
             raise serializers.ValidationError({"name": "should not be empty"})
         return attrs
+
+    def validate_time_zone(self, value: str | None) -> str:
+        return value or ""
 
     def validate_preferred_channels(self, value: list[str]) -> list[str]:
         return list(dict.fromkeys(value))

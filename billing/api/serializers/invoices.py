@@ -240,6 +240,19 @@ class InvoiceSerializer(serializers.Serializer):
     payment_url = serializers.SerializerMethodField()
     pdf_url = serializers.SerializerMethodField()
     messages_url = serializers.SerializerMethodField()
+    disputed_at = serializers.DateTimeField(allow_null=True)
+    promise_to_pay_until = serializers.DateField(allow_null=True)
+    reminders_paused_until = serializers.SerializerMethodField()
+
+    @extend_schema_field(
+        {"type": "string", "nullable": True, "example": "indefinitely",
+         "description": 'A date, "indefinitely", or null when reminders are not paused'}
+    )  # fmt: skip
+    def get_reminders_paused_until(self, invoice: Invoice) -> str | None:
+        if not invoice.reminders_paused:
+            return None
+        until = invoice.reminders_paused_until
+        return until.isoformat() if until else "indefinitely"
 
     @extend_schema_field(PaymentMetadataSerializer(allow_null=True))
     def get_paymentMetadata(self, invoice: Invoice) -> dict | None:

@@ -36,6 +36,9 @@ class MessageSerializer(serializers.Serializer):
     provider_message_id = serializers.CharField(allow_null=True)
     error = serializers.SerializerMethodField()
     attempts = serializers.IntegerField()
+    fallback_of = serializers.UUIDField(
+        source="fallback_of_id", allow_null=True, help_text="The message this one follows up"
+    )
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     events = MessageEventSerializer(many=True)

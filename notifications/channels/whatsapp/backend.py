@@ -26,7 +26,7 @@ from notifications.channels.base import (
 )
 from notifications.channels.whatsapp import errors
 from notifications.channels.whatsapp.config import OneMsgConfig, channel_config
-from notifications.channels.whatsapp.templates import approved_template, render
+from notifications.channels.whatsapp.templates import approved_template, button_params, render
 from notifications.logs import mask_phone
 
 logger = logging.getLogger(__name__)
@@ -156,6 +156,9 @@ class WhatsAppBackend(ChannelBackend):
                 "version": template.version,
             },
         }
+        if template.quick_replies:
+            payload["quick_replies"] = list(template.quick_replies)
+            payload["preview"]["quick_replies"] = [r["text"] for r in template.quick_replies]
         return Prepared(recipient=phone, payload=payload)
 
     @staticmethod
@@ -172,6 +175,16 @@ class WhatsAppBackend(ChannelBackend):
         }
 
     # --- sending ------------------------------------------------------------------------------
+    @staticmethod
+    def send_body(message) -> dict[str, Any]:
+        """The stored body, with the quick-reply payloads naming this message (its id exists
+        only once the message row does)."""
+        body = message.payload["body"]
+        replies = message.payload.get("quick_replies") or []
+        if not replies:
+            return body
+        return body | {"params": [*body["params"], *button_params(replies, message.pk)]}
+
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.config.token}"}
 
@@ -179,7 +192,7 @@ class WhatsAppBackend(ChannelBackend):
         try:
             response = session().post(
                 self.config.url("sendTemplate"),
-                json=message.payload["body"],
+                json=self.send_body(message),
                 headers=self._headers(),
                 timeout=TIMEOUT,
             )

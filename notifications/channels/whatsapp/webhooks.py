@@ -11,6 +11,7 @@ from typing import Any
 from notifications.channels.base import InboundText, StatusEvent, WebhookBatch
 from notifications.channels.whatsapp import errors
 from notifications.channels.whatsapp.backend import MAX_ID_LENGTH, STATUS_WORDS
+from notifications.channels.whatsapp.templates import parse_payload
 
 
 def _phone(value: Any) -> str:
@@ -67,6 +68,14 @@ def hook_status(hook: dict) -> StatusEvent | None:
     return ack_status(hook) if "phone" in hook or "chatId" in hook else meta_status(hook)
 
 
+def _button(item: dict) -> tuple[str, str]:
+    """(text, payload) of a tapped quick-reply button, in 1MSG's or Meta's shape."""
+    button = item.get("button") if isinstance(item.get("button"), dict) else {}
+    payload = item.get("payload") or button.get("payload") or ""
+    text = button.get("text") or item.get("body") or ""
+    return (text if isinstance(text, str) else ""), (payload if isinstance(payload, str) else "")
+
+
 def inbound_text(item: dict) -> InboundText | None:
     if item.get("fromMe") is True:
         return None  # an echo of our own outbound message
@@ -76,10 +85,25 @@ def inbound_text(item: dict) -> InboundText | None:
     text = item.get("text")
     text = text.get("body") if isinstance(text, dict) else None
     sender = _phone(item.get("author") or item.get("chatId") or item.get("from"))
-    content = body if isinstance(body, str) else text
+    is_button = item.get("type") == "button"
+    payload = ""
+    if is_button:
+        body, payload = _button(item)
+    content = body if isinstance(body, str) and body else text
     if not sender or not isinstance(content, str):
         return None
-    return InboundText(sender=sender, text=content[:1000], occurred_at=_when(item.get("time")))
+    context = item.get("context") if isinstance(item.get("context"), dict) else {}
+    action, message_ref = parse_payload(payload)
+    return InboundText(
+        sender=sender,
+        text=content[:1000],
+        occurred_at=_when(item.get("time") or item.get("timestamp")),
+        reply_id=_id(item.get("id")),
+        quoted_id=_id(item.get("quotedMsgId") or context.get("id")),
+        is_button=is_button,
+        action=action,
+        message_ref=message_ref,
+    )
 
 
 def _dicts(value: Any) -> list[dict]:

@@ -2,8 +2,9 @@ import contextlib
 import time
 from urllib.parse import urlsplit
 
+import requests
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from notifications.sandbox import SCRIPT, Sandbox, SandboxConfig
 
@@ -18,8 +19,19 @@ class Command(BaseCommand):
         parser.add_argument("--ack-delay", type=float, default=0.3, help="Seconds between acks.")
         parser.add_argument("--hang", type=float, default=30.0, help="Read-timeout phones wait.")
         parser.add_argument("--seconds", type=float, default=0, help="Stop after (0: never).")
+        parser.add_argument(
+            "--reply",
+            metavar="MESSAGE_ID",
+            help="Instead of serving: have the running sandbox push a customer's reply to the "
+            "message with this provider id (with --button or --text).",
+        )
+        parser.add_argument("--button", help='A quick-reply tap, e.g. "Paid already".')
+        parser.add_argument("--text", help="A typed reply.")
 
     def handle(self, *args, **options):
+        if options["reply"]:
+            self._reply(options)
+            return
         config = SandboxConfig(
             channel_id=settings.ONEMSG_CHANNEL_ID,
             token=settings.ONEMSG_TOKEN,
@@ -41,3 +53,18 @@ class Command(BaseCommand):
                     time.sleep(0.2)
         finally:
             sandbox.stop()
+
+    def _reply(self, options) -> None:
+        spec = {"messageId": options["reply"]}
+        if options["button"]:
+            spec["button"] = options["button"]
+        if options["text"]:
+            spec["text"] = options["text"]
+        url = f"http://127.0.0.1:{options['port']}/_sandbox/reply"
+        try:
+            response = requests.post(url, json=spec, timeout=5)
+        except requests.RequestException as exc:
+            raise CommandError(f"No sandbox answers at {url}: {type(exc).__name__}") from exc
+        if response.status_code != 200:
+            raise CommandError(response.json().get("message", response.text))
+        self.stdout.write(f"Reply {response.json()['id']} pushed to the registered webhooks")
