@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from billing.api import idempotency, ratelimit
 from billing.api.auth import ClientKeyAuthentication
 from billing.api.errors import PayloadTooLarge, RateLimited, exception_handler
+from billing.api.parsers import JSONParser
 from billing.api.serializers.base import ErrorSerializer, RateLimitErrorSerializer
 from billing.models import Organization
 from billing.services.actors import Actor
@@ -79,6 +80,7 @@ def _sentence(character: str) -> str:
 class ApiView(APIView):
     authentication_classes = [ClientKeyAuthentication]
     permission_classes = [IsAuthenticated]
+    parser_classes = [JSONParser]
     max_body_bytes = MAX_BODY_BYTES
     checks_text = True  # see _check_storable_text
 
