@@ -23,8 +23,34 @@ class StrictSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-def uuid_field(**kwargs) -> serializers.UUIDField:
-    return serializers.UUIDField(error_messages={"invalid": "must be a valid UUID"}, **kwargs)
+INVALID_ID = "must be a valid UUID"
+
+
+class StrictUUIDField(serializers.UUIDField):
+    """A UUID written as a JSON string. DRF's own field also takes an integer
+    (``UUID(int=12345)``), which turned ``"customer_id": 12345`` into a lookup and a 404."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class IdStringField(serializers.CharField):
+    """An id the contract looks up as any string (``prod_invalid`` answers 404 "not found");
+    a number, object, list or boolean is not an id at all. DRF's CharField would turn
+    ``12345`` into ``"12345"``."""
+
+    default_error_messages = {"invalid": INVALID_ID}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def uuid_field(**kwargs) -> StrictUUIDField:
+    return StrictUUIDField(error_messages={"invalid": INVALID_ID}, **kwargs)
 
 
 def choice_field(choices, **kwargs) -> serializers.ChoiceField:

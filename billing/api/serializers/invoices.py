@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from billing.api.serializers.base import (
+    IdStringField,
     MajorAmount,
     PageQuerySerializer,
     QuantityOut,
@@ -28,7 +29,7 @@ LIST_STATUSES = [*Invoice.Status.values, Invoice.PASTDUE, Invoice.PARTIALLYPAID]
 
 
 class InvoiceItemInputSerializer(StrictSerializer):
-    product_id = serializers.CharField(max_length=100)
+    product_id = IdStringField(max_length=100)
     quantity = serializers.DecimalField(
         max_digits=12,
         decimal_places=3,
