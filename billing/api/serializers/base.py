@@ -1,5 +1,6 @@
 """Shared serializer pieces: strict input, money and quantity output, envelopes, paging."""
 
+from datetime import UTC
 from decimal import Decimal
 
 from drf_spectacular.utils import extend_schema_field
@@ -70,6 +71,17 @@ def date_field(**kwargs) -> serializers.DateField:
         },
         **kwargs,
     )
+
+
+class Timestamp(serializers.DateTimeField):
+    """A timestamp as the contract writes it: UTC, milliseconds, ``Z``
+    (``2026-01-01T10:30:00.000Z``). Input is read as DRF reads any ISO 8601 value."""
+
+    def to_representation(self, value):
+        if not value or isinstance(value, str):
+            return value or None
+        utc = self.enforce_timezone(value).astimezone(UTC)
+        return utc.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @extend_schema_field({"type": "number", "example": 2500.0})

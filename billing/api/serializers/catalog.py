@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from billing.api.serializers.base import StrictSerializer, choice_field
+from billing.api.serializers.base import StrictSerializer, Timestamp, choice_field
 from billing.models import Tax
 from billing.money import is_known_currency
 
@@ -19,7 +19,7 @@ class ProductSerializer(StrictSerializer):
     )
     currency = serializers.CharField(max_length=4)
     active = serializers.BooleanField(required=False)
-    date_created = serializers.DateTimeField(source="created_at", read_only=True)
+    date_created = Timestamp(source="created_at", read_only=True)
 
     def validate_currency(self, value: str) -> str:
         if not is_known_currency(value):
@@ -48,7 +48,7 @@ class TaxSerializer(StrictSerializer):
     components = TaxComponentSerializer(
         many=True, required=False, max_length=10, source="components.all"
     )
-    date_created = serializers.DateTimeField(source="created_at", read_only=True)
+    date_created = Timestamp(source="created_at", read_only=True)
 
     def to_internal_value(self, data):
         values = super().to_internal_value(data)
@@ -63,4 +63,4 @@ class WalletSerializer(StrictSerializer):
     blockchain = serializers.CharField(max_length=40, required=False)
     type = serializers.CharField(max_length=20, required=False)
     active = serializers.BooleanField(required=False)
-    date_created = serializers.DateTimeField(source="created_at", read_only=True)
+    date_created = Timestamp(source="created_at", read_only=True)

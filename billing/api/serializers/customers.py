@@ -3,7 +3,7 @@ from phonenumbers import NumberParseException, PhoneNumberFormat, format_number,
 from phonenumbers import parse as parse_number
 from rest_framework import serializers
 
-from billing.api.serializers.base import StrictSerializer, choice_field
+from billing.api.serializers.base import StrictSerializer, Timestamp, choice_field
 from billing.models import Customer
 from billing.models.choices import Channel
 
@@ -34,16 +34,16 @@ class CustomerSerializer(StrictSerializer):
     preferred_channels = serializers.ListField(
         child=choice_field(Channel.choices), required=False, max_length=10
     )
-    whatsapp_opted_in_at = serializers.DateTimeField(required=False, allow_null=True)
+    whatsapp_opted_in_at = Timestamp(required=False, allow_null=True)
     whatsapp_consent_source = serializers.CharField(
         max_length=200, required=False, allow_blank=True
     )
     whatsapp_consent_wording = serializers.CharField(
         max_length=2000, required=False, allow_blank=True
     )
-    whatsapp_opted_out_at = serializers.DateTimeField(required=False, allow_null=True)
+    whatsapp_opted_out_at = Timestamp(required=False, allow_null=True)
     contacts = ContactsField(child=serializers.EmailField(), required=False, max_length=20)
-    date_created = serializers.DateTimeField(source="created_at", read_only=True)
+    date_created = Timestamp(source="created_at", read_only=True)
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

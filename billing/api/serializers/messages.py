@@ -5,6 +5,7 @@ from rest_framework import serializers
 from billing.api.serializers.base import (
     PageQuerySerializer,
     StrictSerializer,
+    Timestamp,
     choice_field,
     uuid_field,
 )
@@ -17,8 +18,8 @@ CHANNELS = ("whatsapp", "email")
 class MessageEventSerializer(serializers.Serializer):
     status = serializers.CharField()
     source = serializers.CharField()
-    occurred_at = serializers.DateTimeField(allow_null=True)
-    received_at = serializers.DateTimeField()
+    occurred_at = Timestamp(allow_null=True)
+    received_at = Timestamp()
     detail = serializers.JSONField()
 
 
@@ -36,8 +37,8 @@ class MessageSerializer(serializers.Serializer):
     provider_message_id = serializers.CharField(allow_null=True)
     error = serializers.SerializerMethodField()
     attempts = serializers.IntegerField()
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
+    created_at = Timestamp()
+    updated_at = Timestamp()
     events = MessageEventSerializer(many=True)
 
     def get_recipient(self, message) -> str:

@@ -3,7 +3,7 @@ import json
 from django.core.serializers.json import DjangoJSONEncoder
 from rest_framework import serializers
 
-from billing.api.serializers.base import StrictSerializer, choice_field, date_field
+from billing.api.serializers.base import StrictSerializer, Timestamp, choice_field, date_field
 from billing.api.serializers.invoices import InvoiceTemplateSerializer
 from billing.models import RecurringInvoice
 from billing.services.recurring import next_due_date
@@ -31,7 +31,7 @@ class RecurringInvoiceSerializer(StrictSerializer):
     next_due_date = serializers.SerializerMethodField()
     created_invoices = serializers.SerializerMethodField()
     last_error = serializers.CharField(read_only=True)
-    date_created = serializers.DateTimeField(source="created_at", read_only=True)
+    date_created = Timestamp(source="created_at", read_only=True)
 
     def get_next_due_date(self, schedule: RecurringInvoice) -> str | None:
         upcoming = next_due_date(schedule, len(schedule.occurrences.all()))
