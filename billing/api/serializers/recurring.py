@@ -10,11 +10,15 @@ from billing.services.recurring import next_due_date
 
 
 class TemplateField(InvoiceTemplateSerializer):
-    """Stored as the JSON the client sent (normalised), so it reads back the same way."""
+    """Stored as the JSON the client sent (normalised), so it reads back the same way.
+
+    A template is always replaced whole, in a PATCH too: DRF would validate a nested
+    serializer of a partial update partially, and store a template without its items."""
 
     def to_internal_value(self, data):
-        values = super().to_internal_value(data)
-        return json.loads(json.dumps(values, cls=DjangoJSONEncoder))
+        whole = InvoiceTemplateSerializer(data=data)
+        whole.is_valid(raise_exception=True)
+        return json.loads(json.dumps(whole.validated_data, cls=DjangoJSONEncoder))
 
     def to_representation(self, instance):
         return instance
