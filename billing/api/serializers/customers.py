@@ -16,13 +16,17 @@ class ContactsField(serializers.ListField):
         return [contact.email for contact in instance.contacts.all()]
 
 
+@extend_schema_field({"type": "string", "maxLength": 20, "pattern": r"^\+[0-9 ().-]{1,19}$"})
+class PhoneText(serializers.CharField):
+    """International format with its leading ``+`` (spaces, dots, dashes and brackets are
+    allowed and dropped); the number must also exist in its country's numbering plan."""
+
+
 class CustomerSerializer(StrictSerializer):
     id = serializers.UUIDField(read_only=True)
     name = serializers.CharField(max_length=200)
     email = serializers.EmailField(required=False, allow_blank=True)
-    phone_number = serializers.CharField(
-        source="phone", max_length=20, required=False, allow_blank=True
-    )
+    phone_number = PhoneText(source="phone", max_length=20, required=False, allow_blank=True)
     locale = serializers.RegexField(
         r"^[a-z]{2,3}([-_][A-Za-z]{2,4})?$",
         max_length=16,

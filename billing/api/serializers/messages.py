@@ -1,5 +1,6 @@
 """The delivery log as integrators see it (api-v0.md: messages), and the send request."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from billing.api.serializers.base import (
@@ -9,6 +10,7 @@ from billing.api.serializers.base import (
     choice_field,
     uuid_field,
 )
+from billing.api.serializers.email import SendInvoiceEmailSerializer
 from notifications import status as st
 from notifications.logs import mask_email, mask_phone
 
@@ -64,9 +66,14 @@ class MessageListQuerySerializer(PageQuerySerializer):
     status = choice_field([s for s, _ in st.STATUS_CHOICES], required=False)
 
 
+@extend_schema_field(SendInvoiceEmailSerializer)
+class EmailOptionsField(serializers.DictField):
+    """SendInvoice's ``headers`` + ``content``, validated by the send view."""
+
+
 class InvoiceSendSerializer(StrictSerializer):
     channels = serializers.ListField(child=choice_field(CHANNELS), required=False, min_length=1)
-    email = serializers.DictField(required=False)
+    email = EmailOptionsField(required=False)
 
 
 class SentMessageSerializer(serializers.Serializer):

@@ -11,6 +11,7 @@ from billing.api import idempotency, ratelimit
 from billing.api.auth import ClientKeyAuthentication
 from billing.api.errors import PayloadTooLarge, RateLimited, exception_handler
 from billing.api.parsers import JSONParser
+from billing.api.schema import ApiSchema
 from billing.api.serializers.base import ErrorSerializer, RateLimitErrorSerializer
 from billing.models import Organization
 from billing.services.actors import Actor
@@ -25,21 +26,22 @@ def error(description: str) -> OpenApiResponse:
 
 
 COMMON_ERRORS = {
+    # Any operation: an unknown or malformed query parameter, or NUL in the query.
+    400: error("Validation failed: one sentence per problem"),
     401: error("Missing or invalid x-client-key / x-client-secret"),
     413: error("Body larger than allowed"),
     429: OpenApiResponse(RateLimitErrorSerializer, description="Rate limit exceeded"),
 }
 WRITE_ERRORS = {
     **COMMON_ERRORS,
-    400: error("Validation failed: one sentence per problem"),
     409: error("Conflicting state, or the same idempotency key is still in progress"),
     422: error("Idempotency key reused with different parameters"),
 }
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "x-idempotency-key",
-    str,
+    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": idempotency.KEY_PATTERN},
     OpenApiParameter.HEADER,
-    description="Up to 255 printable ASCII characters; `Idempotency-Key` is accepted too.",
+    description="1 to 255 printable ASCII characters; `Idempotency-Key` is accepted too.",
 )
 
 
@@ -81,6 +83,7 @@ class ApiView(APIView):
     authentication_classes = [ClientKeyAuthentication]
     permission_classes = [IsAuthenticated]
     parser_classes = [JSONParser]
+    schema = ApiSchema()
     max_body_bytes = MAX_BODY_BYTES
     checks_text = True  # see _check_storable_text
 

@@ -91,7 +91,7 @@ def document(serializer_class, *, tag: str, name: str):
             operation_id=f"{name}s_list",
             tags=[tag],
             parameters=[PageQuerySerializer],
-            responses={200: listing, 400: error("Invalid query"), **COMMON_ERRORS},
+            responses={200: listing, **COMMON_ERRORS},
         ),
         post=extend_schema(
             operation_id=f"{name}s_create",
