@@ -4,6 +4,7 @@ naming the field, never a lookup (DRF's UUID field reads 12345 as UUID(int=12345
 import pytest
 
 from billing.models import Invoice, RecurringInvoice
+from notifications.models import Message
 from tests.api.test_recurring import schedule_body, template
 
 WRONG_TYPES = [12345, 0, 1.5, True, {"id": "x"}, ["x"]]
@@ -88,3 +89,25 @@ def test_query_parameters(api, path, parameter, value):
         400,
         bad_request(f"{parameter} must be a valid UUID"),
     )
+
+
+@pytest.mark.parametrize("value", WRONG_TYPES)
+def test_template_id(api, value):
+    body = {"templateId": value, "to": "client@example.com", "data": {}}
+    response = api.post("messages", body)
+    assert (response.status_code, response.json()) == (
+        400,
+        bad_request("templateId must be a string"),
+    )
+
+
+@pytest.mark.parametrize("value", WRONG_TYPES)
+def test_from_user_id(api, value):
+    invoice = api.post("invoices", api.invoice_body(delivery="MANUALLY")).json()
+    body = {"channels": ["email"], "email": {"headers": {"fromUserId": value}}}
+    response = api.post(f"invoices/{invoice['id']}/send", body)
+    assert (response.status_code, response.json()) == (
+        400,
+        bad_request("headers.fromUserId must be a string"),
+    )
+    assert Message.objects.count() == 0
