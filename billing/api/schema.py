@@ -84,6 +84,8 @@ def _currency(field, schema: dict) -> dict:
 
 def _decimal(field: serializers.DecimalField, schema: dict) -> dict:
     """A JSON number, or a string of digits: both are read exactly (never as a float)."""
+    if field.decimal_places is None:  # an amount: its currency decides (see AMOUNT_SCHEMA)
+        return {**schema, "type": "number"}
     places, whole = field.decimal_places, field.max_digits - field.decimal_places
     number = {
         "type": "number",

@@ -62,7 +62,7 @@ def test_the_limit_is_64_levels(api):
     assert (over.status_code, over.json()) == (400, TOO_DEEP)
 
 
-def test_a_deep_body_without_credentials_is_still_401(client):
+def test_a_deep_body_without_credentials_is_still_401(client, db):
     response = client.post("/api/v0/invoices", nested(950), content_type="application/json")
     assert response.status_code == 401
     assert response.json()["message"] == "Invalid or missing API credentials"

@@ -9,12 +9,12 @@ from rest_framework.views import APIView
 
 from billing.api import idempotency, ratelimit
 from billing.api.auth import ClientKeyAuthentication
-from billing.api.errors import PayloadTooLarge, RateLimited, exception_handler
-from billing.api.parsers import JSONParser
+from billing.api.errors import NestedTooDeeply, PayloadTooLarge, RateLimited, exception_handler
 from billing.api.schema import ApiSchema
 from billing.api.serializers.base import ErrorSerializer, RateLimitErrorSerializer
 from billing.models import Organization
 from billing.services.actors import Actor
+from config.json_depth import MAX_DEPTH, too_deep
 from config.text import UNSTORABLE
 
 MAX_BODY_BYTES = 64 * 1024
@@ -82,7 +82,6 @@ def _sentence(character: str) -> str:
 class ApiView(APIView):
     authentication_classes = [ClientKeyAuthentication]
     permission_classes = [IsAuthenticated]
-    parser_classes = [JSONParser]
     schema = ApiSchema()
     max_body_bytes = MAX_BODY_BYTES
     checks_text = True  # see _check_storable_text
@@ -105,6 +104,7 @@ class ApiView(APIView):
         if self.rate_usage.exceeded:
             raise RateLimited(limit.count, limit.period_name, self.rate_usage.reset)
         self._check_body_size(request)
+        self._check_depth(request)
         if self.checks_text:
             self._check_storable_text(request)
 
@@ -115,6 +115,12 @@ class ApiView(APIView):
             raise ValidationError({"Content-Length": ["must be a number"]}) from exc
         if length > self.max_body_bytes:
             raise PayloadTooLarge(f"Request body must not exceed {self.max_body_bytes} bytes")
+
+    def _check_depth(self, request) -> None:
+        """Before any parser runs (views choose their own): JSON parsers recurse per level."""
+        is_json = "json" in (request.content_type or "").lower()
+        if request.method in UNSAFE_METHODS and is_json and too_deep(request._request.body):
+            raise NestedTooDeeply(f"Request body must not nest deeper than {MAX_DEPTH} levels")
 
     def _check_storable_text(self, request) -> None:
         """No NUL or lone surrogate anywhere in the query or the body. DRF's string fields refuse
