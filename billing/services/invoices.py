@@ -115,6 +115,9 @@ def lock(invoice: Invoice) -> Invoice:
     )
 
 
+MAX_STORED_AMOUNT = 2**63 - 1  # amounts are 64-bit integer columns (minor units)
+
+
 def line_amount(unit_price: int, quantity: Decimal) -> int:
     return round_minor(Decimal(unit_price) * quantity)
 
@@ -127,6 +130,8 @@ def compute_totals(
     totals = taxes.compute(amounts, rule_from_snapshot(tax_snapshot, currency), mode)
     if any(line.net < 0 for line in totals.lines) or totals.subtotal < 0:
         raise InvalidInvoice("The included fixed tax is larger than the invoice amount")
+    if max(totals.subtotal, totals.tax, totals.total, *amounts) > MAX_STORED_AMOUNT:
+        raise InvalidInvoice("The invoice total is too large to be stored")
     return totals
 
 

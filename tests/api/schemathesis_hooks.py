@@ -21,6 +21,7 @@ BUSINESS_RULES = [
     r"Product with ID '.*' (not found|is inactive)",
     r"Product '.*' is priced in \w+, not in the invoice currency \w+",
     r"The included fixed tax is larger than the invoice amount",
+    r"The invoice total is too large to be stored",
     r"count cannot be lower than the \d+ invoices already created",
     r"subject and body must be given together \(or neither, for the default template\)",
     r"Template '.*' (not found|has no version '.*'|is not an e-mail template)",

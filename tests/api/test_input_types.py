@@ -28,11 +28,11 @@ def test_invoice_fields_take_their_json_type(api, field, value, sentence):
 
 def test_every_problem_is_reported_at_once_in_field_order(api):
     body = api.invoice_body(name=5, payment_link="yes")
-    del body["walletId"]
+    del body["due_date"]
     response = api.post("invoices", body)
     assert response.json()["message"] == [
         "name must be a string",
-        "walletId should not be empty",
+        "due_date should not be empty",
         "payment_link must be a boolean value",
     ]
 
@@ -99,3 +99,30 @@ def test_a_patched_template_is_validated_whole(api):
     response = api.patch(f"recurring-invoices/{schedule['id']}", {"template": whole})
     assert response.status_code == 200
     assert RecurringInvoice.objects.get().template["name"] == "New"
+
+
+def test_a_total_beyond_the_amount_columns_is_a_400_not_a_500(api):
+    product = api.post(
+        "products", {"name": "Big", "price": "999999999999.99", "currency": "USD"}
+    ).json()
+    items = [{"product_id": product["id"], "quantity": "87178291.201"}]
+    body = api.invoice_body(items=items)
+    created = api.post("invoices", body)
+    bulk = api.post("invoices/bulk", {"invoices": [body]})
+    assert (created.status_code, created.json()) == (
+        400,
+        {
+            "statusCode": 400,
+            "message": "The invoice total is too large to be stored",
+            "error": "Bad Request",
+        },
+    )
+    assert bulk.json()["failed"] == [
+        {
+            "index": 0,
+            "statusCode": 400,
+            "message": "The invoice total is too large to be stored",
+            "error": "Bad Request",
+        }
+    ]
+    assert Invoice.objects.count() == 0
