@@ -230,7 +230,7 @@ fuzzing.enabled = true
 stateful.enabled = true
 [generation]
 allow-x00 = false  # a NUL anywhere in a body is a 400 (README); free-form data cannot say it
-max-examples = 8
+max-examples = 5
 [checks]
 not_a_server_error.enabled = true
 status_code_conformance.enabled = true
@@ -278,7 +278,7 @@ def test_schemathesis_finds_nothing_in_any_phase(tmp_path):
             },
             capture_output=True,
             text=True,
-            timeout=240,
+            timeout=420,  # a hang guard; the run takes about a minute
         )  # fmt: skip
     summary = run.stdout[-20000:]
     assert run.returncode == 0, summary
