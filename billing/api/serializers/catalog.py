@@ -5,7 +5,7 @@ from decimal import Decimal
 from rest_framework import serializers
 from rest_framework.fields import empty
 
-from billing.api.serializers.base import AmountField, StrictSerializer, choice_field
+from billing.api.serializers.base import AmountField, StrictSerializer, Timestamp, choice_field
 from billing.models import Tax
 from billing.models.catalog import COMPOUND_RULE
 from billing.money import is_known_currency
@@ -58,7 +58,7 @@ class ProductSerializer(StrictSerializer):
     images = serializers.ListField(
         child=serializers.URLField(max_length=2000), required=False, max_length=10, write_only=True
     )
-    date_created = serializers.DateTimeField(source="created_at", read_only=True)
+    date_created = Timestamp(source="created_at", read_only=True)
 
     def validate_currency(self, value: str) -> str:
         if not is_known_currency(value):
@@ -112,7 +112,7 @@ class TaxSerializer(StrictSerializer):
     components = TaxComponentSerializer(
         many=True, required=False, max_length=10, source="components.all"
     )
-    date_created = serializers.DateTimeField(source="created_at", read_only=True)
+    date_created = Timestamp(source="created_at", read_only=True)
 
     def to_internal_value(self, data):
         values = super().to_internal_value(data)
@@ -140,4 +140,4 @@ class WalletSerializer(StrictSerializer):
     blockchain = serializers.CharField(max_length=40, required=False)
     type = serializers.CharField(max_length=20, required=False)
     active = serializers.BooleanField(required=False)
-    date_created = serializers.DateTimeField(source="created_at", read_only=True)
+    date_created = Timestamp(source="created_at", read_only=True)

@@ -3,7 +3,12 @@ from phonenumbers import NumberParseException, PhoneNumberFormat, format_number,
 from phonenumbers import parse as parse_number
 from rest_framework import serializers
 
-from billing.api.serializers.base import PageQuerySerializer, StrictSerializer, choice_field
+from billing.api.serializers.base import (
+    PageQuerySerializer,
+    StrictSerializer,
+    Timestamp,
+    choice_field,
+)
 from billing.models import Customer
 from billing.models.choices import Channel
 
@@ -18,6 +23,12 @@ class ContactsField(serializers.ListField):
         return [contact.email for contact in instance.contacts.all()]
 
 
+@extend_schema_field({"type": "string", "maxLength": 20, "pattern": r"^\+[0-9 ().-]{1,19}$"})
+class PhoneText(serializers.CharField):
+    """International format with its leading ``+`` (spaces, dots, dashes and brackets are
+    allowed and dropped); the number must also exist in its country's numbering plan."""
+
+
 class CustomerSerializer(StrictSerializer):
     """``name``, or Devdraft's ``first_name`` + ``last_name`` (joined when ``name`` is absent)."""
 
@@ -27,9 +38,7 @@ class CustomerSerializer(StrictSerializer):
     last_name = serializers.CharField(max_length=100, required=False, write_only=True)
     customer_type = choice_field(Customer.Type.choices, required=False, allow_blank=True)
     email = serializers.EmailField(required=False, allow_blank=True)
-    phone_number = serializers.CharField(
-        source="phone", max_length=20, required=False, allow_blank=True
-    )
+    phone_number = PhoneText(source="phone", max_length=20, required=False, allow_blank=True)
     locale = serializers.RegexField(
         r"^[a-z]{2,3}([-_][A-Za-z]{2,4})?$",
         max_length=16,
@@ -41,16 +50,16 @@ class CustomerSerializer(StrictSerializer):
     preferred_channels = serializers.ListField(
         child=choice_field(Channel.choices), required=False, max_length=10
     )
-    whatsapp_opted_in_at = serializers.DateTimeField(required=False, allow_null=True)
+    whatsapp_opted_in_at = Timestamp(required=False, allow_null=True)
     whatsapp_consent_source = serializers.CharField(
         max_length=200, required=False, allow_blank=True
     )
     whatsapp_consent_wording = serializers.CharField(
         max_length=2000, required=False, allow_blank=True
     )
-    whatsapp_opted_out_at = serializers.DateTimeField(required=False, allow_null=True)
+    whatsapp_opted_out_at = Timestamp(required=False, allow_null=True)
     contacts = ContactsField(child=serializers.EmailField(), required=False, max_length=20)
-    date_created = serializers.DateTimeField(source="created_at", read_only=True)
+    date_created = Timestamp(source="created_at", read_only=True)
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

@@ -10,10 +10,12 @@ from rest_framework import serializers
 from billing.api.formats import ApiJSONEncoder
 from billing.api.serializers.base import (
     AmountField,
+    IdStringField,
     MajorAmount,
     PageQuerySerializer,
     QuantityOut,
     StrictSerializer,
+    Timestamp,
     choice_field,
     date_field,
     uuid_field,
@@ -47,7 +49,7 @@ def payment_method_field() -> PaymentMethodField:
 
 
 class InvoiceItemInputSerializer(StrictSerializer):
-    product_id = serializers.CharField(max_length=100)
+    product_id = IdStringField(max_length=100)
     quantity = serializers.DecimalField(
         max_digits=12,
         decimal_places=3,
@@ -114,7 +116,7 @@ class PaymentInputSerializer(StrictSerializer):
     )
     method = choice_field(PaymentMethod.choices)
     reference = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    paid_at = serializers.DateTimeField(required=False)
+    paid_at = Timestamp(required=False)
 
 
 @extend_schema_field(InvoiceCreateSerializer(many=True))
@@ -179,13 +181,13 @@ class TransactionSerializer(serializers.Serializer):
     amount = MajorAmount(currency_attr="invoice.currency")
     method = serializers.CharField()
     reference = serializers.CharField()
-    paid_at = serializers.DateTimeField()
+    paid_at = Timestamp()
 
 
 class PaymentMetadataSerializer(serializers.Serializer):
     method = serializers.CharField()
     reference = serializers.CharField()
-    paid_at = serializers.DateTimeField()
+    paid_at = Timestamp()
 
 
 def site_url(path: str) -> str:
@@ -205,14 +207,14 @@ class InvoiceSerializer(serializers.Serializer):
     walletId = serializers.UUIDField(source="wallet_id", allow_null=True)
     due_date = serializers.DateField()
     send_date = serializers.DateField(allow_null=True)
-    date_created = serializers.DateTimeField(source="created_at")
+    date_created = Timestamp(source="created_at")
     status = choice_field(LIST_STATUSES, source="display_status")
     payment_methods = serializers.ListField(child=choice_field(PaymentMethod.choices))
     delivery = choice_field(Invoice.Delivery.choices)
     payment_link = serializers.BooleanField()
     partial_payment = serializers.BooleanField()
     reminder_sent = serializers.BooleanField()
-    paidAt = serializers.DateTimeField(source="paid_at", allow_null=True)
+    paidAt = Timestamp(source="paid_at", allow_null=True)
     paymentMetadata = serializers.SerializerMethodField()
     paymentStatus = serializers.SerializerMethodField()
     taxId = serializers.UUIDField(source="tax_id", allow_null=True)
