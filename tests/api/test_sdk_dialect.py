@@ -273,3 +273,20 @@ def test_ach_is_bank_transfer(api):
         "payment_methods[0] must be one of the following values: CRYPTO, BANK_TRANSFER,"
         " CREDIT_CARD, CASH, MOBILE_MONEY"
     ]
+
+
+@pytest.mark.parametrize("method", [{}, ["ACH"], 1])
+def test_a_payment_method_that_is_not_a_string_is_a_400_not_a_500(api, method):
+    """Only a string is looked up among the aliases: a list or an object is no dict key."""
+    sentence = (
+        "payment_methods[0] must be one of the following values: CRYPTO, BANK_TRANSFER,"
+        " CREDIT_CARD, CASH, MOBILE_MONEY"
+    )
+    created = api.post("invoices", api.invoice_body(payment_methods=[method]))
+    assert (created.status_code, created.json()["message"]) == (400, [sentence])
+    preview = api.post("invoices/preview", api.invoice_body(payment_methods=[method]))
+    assert (preview.status_code, preview.json()["validation"]) == (
+        200,
+        {"isValid": False, "errors": [sentence]},
+    )
+    assert Invoice.objects.count() == 0

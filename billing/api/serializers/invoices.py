@@ -40,7 +40,9 @@ LIST_STATUSES = [*Invoice.Status.values, Invoice.PASTDUE, Invoice.PARTIALLYPAID]
 
 class PaymentMethodField(serializers.ChoiceField):
     def to_internal_value(self, data):
-        return super().to_internal_value(PAYMENT_METHOD_ALIASES.get(data, data))
+        # Only a string can be an alias: a list or an object is not even a dict key.
+        alias = PAYMENT_METHOD_ALIASES.get(data) if isinstance(data, str) else None
+        return super().to_internal_value(alias or data)
 
 
 def payment_method_field() -> PaymentMethodField:
