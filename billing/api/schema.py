@@ -5,11 +5,14 @@ beyond them: a required string is refused when it is empty *after trimming* (so 
 non-space character), a list declared non-empty is refused when empty, a body refuses unknown
 properties, a decimal is a number or a numeric string with at most its decimal places, a
 currency is one the product knows, and a price has at most its currency's minor digits.
+Rules between fields (``name`` or its parts, ``percentage`` or ``rate``) are a serializer's own
+``schema_rules`` (every body) and ``complete_schema_rules`` (not in a partial update).
 """
 
 from decimal import Decimal
 
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import is_patched_serializer
 from rest_framework import serializers
 
 from billing.api.serializers.base import StrictSerializer
@@ -48,6 +51,11 @@ class ApiSchema(AutoSchema):
                 properties[name] = _constrain(field, prop)
         if _is_priced(properties):
             schema["anyOf"] = _price_per_currency(required="currency" in schema.get("required", []))
+        rules = [*getattr(serializer, "schema_rules", ())]
+        if not is_patched_serializer(serializer, direction):
+            rules += getattr(serializer, "complete_schema_rules", ())
+        if rules:
+            schema["allOf"] = [*schema.get("allOf", []), *rules]
         return schema
 
 

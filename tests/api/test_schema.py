@@ -285,3 +285,37 @@ def test_schemathesis_finds_nothing_in_any_phase(tmp_path):
     for phase in ("Coverage", "Fuzzing", "Stateful"):
         assert f"✅ {phase}" in summary, summary
     assert re.search(r"(\d+) generated, \1 passed", summary), summary
+
+
+def test_the_schema_states_the_rules_between_fields(published):
+    """A new customer needs a name or a part of one; ``percentage`` never beside ``rate`` or
+    another type; a PUT on a tax, like a PATCH, takes only the fields that change."""
+    customer = component(published, "CustomerRequest")
+    assert customer["allOf"] == [
+        {
+            "anyOf": [
+                {"required": ["name"]},
+                {"required": ["first_name"]},
+                {"required": ["last_name"]},
+            ]
+        }
+    ]
+    assert "allOf" not in component(published, "PatchedCustomerRequest")
+    assert customer["properties"]["first_name"]["maxLength"] == 99
+    percentage = [
+        {"not": {"required": ["percentage", "rate"]}},
+        {
+            "anyOf": [
+                {"not": {"required": ["percentage"]}},
+                {"not": {"required": ["type"]}},
+                {"properties": {"type": {"type": "string", "pattern": "^PERCENTAGE$"}}},
+            ]
+        },
+    ]
+    assert component(published, "PatchedTaxRequest")["allOf"] == percentage
+    assert component(published, "TaxRequest")["allOf"] == [
+        *percentage,
+        {"anyOf": [{"required": ["type", "rate"]}, {"required": ["percentage"]}]},
+    ]
+    put = published["paths"]["/api/v0/taxes/{id}"]["put"]["requestBody"]["content"]
+    assert put["application/json"]["schema"] == {"$ref": "#/components/schemas/PatchedTaxRequest"}

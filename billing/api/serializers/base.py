@@ -3,6 +3,7 @@
 from datetime import UTC
 from decimal import Decimal
 
+from django.http import QueryDict
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -25,7 +26,10 @@ class StrictSerializer(serializers.Serializer):
                 raise serializers.ValidationError(
                     {"non_field_errors": [f"property {key} should not exist" for key in unknown]}
                 )
-            wrong = _wrong_json_types(self.fields, data) if self.checks_json_types else {}
+            # A form body (a QueryDict) has only strings: its fields parse them.
+            is_json = not isinstance(data, QueryDict)
+            checks = self.checks_json_types and is_json
+            wrong = _wrong_json_types(self.fields, data) if checks else {}
             if wrong:
                 raise serializers.ValidationError(self._with_other_errors(wrong, data))
         return super().to_internal_value(data)

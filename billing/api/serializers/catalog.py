@@ -20,13 +20,8 @@ IGNORED_DEVDRAFT_FIELDS = (
     "stockCount",
     "images",
 )
-DEVDRAFT_NUMBER = {
-    "max_digits": 18,
-    "decimal_places": 6,
-    "required": False,
-    "allow_null": True,
-    "write_only": True,
-}
+# Not nullable: a form has no null (a client's ``null`` arrives as the text "null").
+DEVDRAFT_NUMBER = {"max_digits": 18, "decimal_places": 6, "required": False, "write_only": True}
 
 
 class FormBoolean(serializers.BooleanField):
@@ -87,6 +82,22 @@ class TaxComponentSerializer(StrictSerializer):
 
 class TaxSerializer(StrictSerializer):
     """Also Devdraft's tax body: ``percentage`` is a PERCENTAGE ``rate``."""
+
+    # ``percentage`` is a PERCENTAGE rate: never beside ``rate``, never with another type.
+    schema_rules = (
+        {"not": {"required": ["percentage", "rate"]}},
+        {
+            "anyOf": [
+                {"not": {"required": ["percentage"]}},
+                {"not": {"required": ["type"]}},
+                # A pattern: drf-spectacular would turn an enum into a component of its own.
+                {"properties": {"type": {"type": "string", "pattern": "^PERCENTAGE$"}}},
+            ]
+        },
+    )
+    complete_schema_rules = (
+        {"anyOf": [{"required": ["type", "rate"]}, {"required": ["percentage"]}]},
+    )
 
     id = serializers.UUIDField(read_only=True)
     name = serializers.CharField(max_length=100)

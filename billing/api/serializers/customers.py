@@ -13,6 +13,7 @@ from billing.models import Customer
 from billing.models.choices import Channel
 
 NAME_LENGTH = 200
+PART_LENGTH = (NAME_LENGTH - 1) // 2  # first_name, a space and last_name fit in the name
 
 
 @extend_schema_field({"type": "array", "items": {"type": "string", "format": "email"}})
@@ -32,10 +33,15 @@ class PhoneText(serializers.CharField):
 class CustomerSerializer(StrictSerializer):
     """``name``, or Devdraft's ``first_name`` + ``last_name`` (joined when ``name`` is absent)."""
 
+    # A new customer needs a name or a part of one (joined, the parts fit in ``name``).
+    complete_schema_rules = (
+        {"anyOf": [{"required": [key]} for key in ("name", "first_name", "last_name")]},
+    )
+
     id = serializers.UUIDField(read_only=True)
     name = serializers.CharField(max_length=NAME_LENGTH, required=False)
-    first_name = serializers.CharField(max_length=100, required=False, write_only=True)
-    last_name = serializers.CharField(max_length=100, required=False, write_only=True)
+    first_name = serializers.CharField(max_length=PART_LENGTH, required=False, write_only=True)
+    last_name = serializers.CharField(max_length=PART_LENGTH, required=False, write_only=True)
     customer_type = choice_field(Customer.Type.choices, required=False, allow_blank=True)
     email = serializers.EmailField(required=False, allow_blank=True)
     phone_number = PhoneText(source="phone", max_length=20, required=False, allow_blank=True)
@@ -81,10 +87,6 @@ class CustomerSerializer(StrictSerializer):
         parts = [attrs.pop(key, "").strip() for key in ("first_name", "last_name")]
         if "name" not in attrs and any(parts):
             attrs["name"] = " ".join(part for part in parts if part)
-            if len(attrs["name"]) > NAME_LENGTH:
-                raise serializers.ValidationError(
-                    {"name": f"first_name and last_name together exceed {NAME_LENGTH} characters"}
-                )
         if not self.partial and not attrs.get("name"):
             raise serializers.ValidationError({"name": "should not be empty"})
         return attrs
