@@ -12,7 +12,7 @@ Rules between fields (``name`` or its parts, ``percentage`` or ``rate``) are a s
 from decimal import Decimal
 
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.plumbing import is_patched_serializer
+from drf_spectacular.plumbing import force_instance, is_patched_serializer
 from rest_framework import serializers
 
 from billing.api.serializers.base import StrictSerializer
@@ -57,6 +57,14 @@ class ApiSchema(AutoSchema):
         if rules:
             schema["allOf"] = [*schema.get("allOf", []), *rules]
         return schema
+
+    def _get_request_for_media_type(self, serializer, direction="request"):
+        """A body whose rules need some field is required, even with no required property."""
+        schema, required = super()._get_request_for_media_type(serializer, direction)
+        instance = force_instance(serializer)
+        complete = self.method != "PATCH" and not getattr(instance, "partial", False)
+        needs_a_field = complete and bool(getattr(instance, "complete_schema_rules", ()))
+        return schema, required or needs_a_field
 
 
 def _constrain(field, schema: dict) -> dict:

@@ -301,6 +301,8 @@ def test_the_schema_states_the_rules_between_fields(published):
         }
     ]
     assert "allOf" not in component(published, "PatchedCustomerRequest")
+    customer_put = published["paths"]["/api/v0/customers/{id}"]["put"]["requestBody"]
+    assert customer_put["required"] is True  # an empty PUT has no name
     assert customer["properties"]["first_name"]["maxLength"] == 99
     percentage = [
         {"not": {"required": ["percentage", "rate"]}},
