@@ -322,3 +322,17 @@ def test_the_longest_first_and_last_name_fit_in_the_name(api):
         ["Ensure first_name has no more than 99 characters."],
     )
     assert Customer.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("field", "sentence"),
+    [
+        ("stockCount", "stockCount: A valid number is required."),
+        ("status", "status must be one of the following values: ACTIVE, INACTIVE"),
+        ("active", "active: Must be a valid boolean."),
+    ],
+)
+def test_an_empty_form_value_is_refused_like_an_empty_json_one(api, field, sentence):
+    response = api.client.post("/api/v0/products", {**DEVDRAFT_FORM, field: ""})
+    assert (response.status_code, response.json()["message"]) == (400, [sentence])
+    assert Product.objects.count() == 1  # the fixture's

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 from rest_framework.fields import empty
+from rest_framework.utils import html
 
 from billing.api.serializers.base import AmountField, StrictSerializer, Timestamp, choice_field
 from billing.models import Tax
@@ -24,10 +25,33 @@ IGNORED_DEVDRAFT_FIELDS = (
 DEVDRAFT_NUMBER = {"max_digits": 18, "decimal_places": 6, "required": False, "write_only": True}
 
 
-class FormBoolean(serializers.BooleanField):
+class EmptyIsAValue:
+    """In a form body an empty value is a value, refused unless the field allows blank: DRF
+    reads it as "not given", which the published schema (one for JSON and forms) cannot say."""
+
+    def get_value(self, dictionary):
+        if html.is_html_input(dictionary) and dictionary.get(self.field_name) == "":
+            return ""
+        return super().get_value(dictionary)
+
+
+class FormBoolean(EmptyIsAValue, serializers.BooleanField):
     """In a form body an absent checkbox means "not given", not false (DRF's default)."""
 
     default_empty_html = empty
+
+
+class FormDecimal(EmptyIsAValue, serializers.DecimalField):
+    pass
+
+
+class FormChoice(EmptyIsAValue, serializers.ChoiceField):
+    pass
+
+
+def form_choice(choices: list[str], **kwargs) -> FormChoice:
+    field = choice_field(choices)
+    return FormChoice(choices=field.choices, error_messages=field.error_messages, **kwargs)
 
 
 class ProductSerializer(StrictSerializer):
@@ -41,15 +65,15 @@ class ProductSerializer(StrictSerializer):
     price = AmountField(min_value=Decimal(0))
     currency = serializers.CharField(max_length=4)
     active = FormBoolean(required=False)
-    status = choice_field(PRODUCT_STATUSES, required=False, write_only=True)
+    status = form_choice(PRODUCT_STATUSES, required=False, write_only=True)
     type = serializers.CharField(max_length=60, required=False, allow_blank=True, write_only=True)
     productType = serializers.CharField(
         max_length=60, required=False, allow_blank=True, write_only=True
     )
     unit = serializers.CharField(max_length=60, required=False, allow_blank=True, write_only=True)
-    weight = serializers.DecimalField(**DEVDRAFT_NUMBER)
-    quantity = serializers.DecimalField(**DEVDRAFT_NUMBER)
-    stockCount = serializers.DecimalField(**DEVDRAFT_NUMBER)
+    weight = FormDecimal(**DEVDRAFT_NUMBER)
+    quantity = FormDecimal(**DEVDRAFT_NUMBER)
+    stockCount = FormDecimal(**DEVDRAFT_NUMBER)
     images = serializers.ListField(
         child=serializers.URLField(max_length=2000), required=False, max_length=10, write_only=True
     )
