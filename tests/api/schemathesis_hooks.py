@@ -2,7 +2,8 @@
 
 The schema states the shape of every request. A few refusals depend on what is stored, on
 today's date or on two fields compared, which a static schema cannot state: a date in the past
-or after another, an inactive or missing referenced object, a product in another currency, a
+or after another (a report period's ``from`` after its ``to`` too), an inactive or missing
+referenced object, a product in another currency, a
 template the registry does not hold, a number outside its country's numbering plan, more minor
 digits than the stored currency has, a payment the invoice's state refuses. Those business-rule
 answers (400 with only sentences below) are the only schema-valid rejections forgiven.
@@ -30,6 +31,7 @@ BUSINESS_RULES = [
     r"Payments can only be recorded on open invoices; .*",
     r"Payment of .* exceeds the amount due of .*",
     r"This invoice does not accept partial payments: .*",
+    r"from must not be after to",
 ]
 RULE = re.compile("|".join(f"(?:{rule})" for rule in BUSINESS_RULES))
 

@@ -187,11 +187,8 @@ def quantity_json(value: Decimal) -> int | Decimal:
     return int(value) if value == value.to_integral_value() else value.normalize()
 
 
-class PageQuerySerializer(StrictSerializer):
+class QuerySerializer(StrictSerializer):
     checks_json_types = False  # query values are always strings
-
-    skip = serializers.IntegerField(min_value=0, max_value=MAX_SKIP, default=0)
-    take = serializers.IntegerField(min_value=1, max_value=100, default=10)
 
     def to_internal_value(self, data):
         # DRF reads ``?to_date=`` from a QueryDict as "not sent"; the schema says a date, so an
@@ -199,6 +196,11 @@ class PageQuerySerializer(StrictSerializer):
         if hasattr(data, "dict"):
             data = data.dict()
         return super().to_internal_value(data)
+
+
+class PageQuerySerializer(QuerySerializer):
+    skip = serializers.IntegerField(min_value=0, max_value=MAX_SKIP, default=0)
+    take = serializers.IntegerField(min_value=1, max_value=100, default=10)
 
 
 @extend_schema_field(

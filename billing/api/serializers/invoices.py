@@ -14,6 +14,7 @@ from billing.api.serializers.base import (
     MajorAmount,
     PageQuerySerializer,
     QuantityOut,
+    QuerySerializer,
     StrictSerializer,
     Timestamp,
     choice_field,
@@ -112,7 +113,7 @@ class InvoiceListQuerySerializer(PageQuerySerializer):
     to_date = date_field(required=False)
 
 
-class InvoiceExportQuerySerializer(StrictSerializer):
+class InvoiceExportQuerySerializer(QuerySerializer):
     format = choice_field(["csv", "xlsx"], default="csv")
     table = choice_field(["invoices", "lines"], default="invoices")
     status = choice_field(LIST_STATUSES, required=False)
