@@ -222,6 +222,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Request bodies get their own components: what a client must send (non-blank strings,
+    # no read-only fields) differs from what the server answers.
+    "COMPONENT_SPLIT_REQUEST": True,
     # One component name per choice set the API shares between fields.
     "ENUM_NAME_OVERRIDES": {
         "PaymentMethodEnum": "billing.api.serializers.invoices.PAYMENT_METHODS",

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from config.json_depth import MAX_DEPTH, too_deep
 from config.text import REPLACEMENT, UNSTORABLE
 from notifications.channels import backend_class, get_backend
 from notifications.hooks import recipient_opted_out
@@ -41,18 +42,21 @@ def _no_constants(name: str):
     raise ValueError(f"{name} is not JSON")  # NaN/Infinity could not be stored back as JSON
 
 
+class NestedTooDeeply(ValueError):
+    """Valid JSON perhaps, but nested beyond ``MAX_DEPTH``: refused before decoding."""
+
+
 def parse_json(body: bytes):
-    """The decoded body, or raise ``ValueError`` (deep nesting included, never a crash).
+    """The decoded body, or raise ``ValueError`` (``NestedTooDeeply`` past the depth limit).
 
     NUL characters and lone UTF-16 surrogates in keys and strings become U+FFFD: PostgreSQL
     cannot hold NUL and no database can encode a lone surrogate, so an event detail or a result
     carrying one would fail to save and leave the webhook unprocessed. The raw body stays
     byte-exact in its row.
     """
-    try:
-        return _storable(json.loads(body, parse_constant=_no_constants))
-    except RecursionError as exc:
-        raise ValueError("JSON nested too deeply") from exc
+    if too_deep(body):
+        raise NestedTooDeeply(f"body nests deeper than {MAX_DEPTH} levels")
+    return _storable(json.loads(body, parse_constant=_no_constants))
 
 
 def _storable(value):

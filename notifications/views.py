@@ -8,7 +8,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from notifications.channels.whatsapp.config import match_webhook_token
-from notifications.inbound import MAX_BODY, headers_of, parse_json
+from notifications.inbound import MAX_BODY, NestedTooDeeply, headers_of, parse_json
 from notifications.models import InboundWebhook
 from notifications.queue import enqueue_webhook
 
@@ -42,9 +42,10 @@ def onemsg_webhook(request, token: str):
         return HttpResponse(status=503, headers={"Retry-After": "5"})
     try:
         parse_json(body)
-    except ValueError:
+    except ValueError as exc:
         InboundWebhook.objects.filter(pk=webhook.pk).update(state=InboundWebhook.State.INVALID)
-        return JsonResponse({"error": "body is not JSON"}, status=400)
+        reason = str(exc) if isinstance(exc, NestedTooDeeply) else "body is not JSON"
+        return JsonResponse({"error": reason}, status=400)
     _wake(webhook.pk)
     return JsonResponse({"ok": True})
 

@@ -53,6 +53,10 @@ class AuthenticationThrottled(RateLimited):
         )
 
 
+class NestedTooDeeply(exceptions.ParseError):
+    """A body nested beyond the parser's limit (config.json_depth): valid JSON, refused."""
+
+
 class PayloadTooLarge(exceptions.APIException):
     status_code = 413
     default_code = "payload_too_large"
@@ -117,6 +121,8 @@ def _api_error(exc: exceptions.APIException) -> tuple[int, str | list[str], dict
         return status, flatten(exc.detail), dict(getattr(exc, "envelope_extra", {}))
     if isinstance(exc, exceptions.AuthenticationFailed | exceptions.NotAuthenticated):
         return 401, INVALID_CREDENTIALS, {}
+    if isinstance(exc, NestedTooDeeply):
+        return status, str(exc.detail), {}
     if isinstance(exc, exceptions.ParseError):
         return status, "Request body must be valid JSON", {}
     extra = {"retryAfter": exc.retry_after} if isinstance(exc, RateLimited) else {}

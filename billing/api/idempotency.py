@@ -26,7 +26,8 @@ from billing.models import IdempotencyKey, Organization
 from config.db import single_write
 
 HEADERS = ("x-idempotency-key", "Idempotency-Key")
-KEY_SYNTAX = re.compile(r"[\x20-\x7e]{1,255}")
+KEY_PATTERN = "^[ -~]{1,255}$"  # printable ASCII, as the schema publishes it
+KEY_SYNTAX = re.compile(KEY_PATTERN)
 LOCK_SECONDS = 90
 KEEP = timedelta(hours=24)
 REPLAYED_HEADER = "Idempotent-Replayed"

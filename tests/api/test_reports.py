@@ -124,6 +124,7 @@ def test_funnel_defaults_to_the_last_30_days(client, django_capture_on_commit_ca
     [
         ({"from": "2026-06-17", "to": "2026-06-16"}, ["from must not be after to"]),
         ({"from": "16/06/2026"}, ["from must be a valid date in YYYY-MM-DD format"]),
+        ({"to": ""}, ["to must be a valid date in YYYY-MM-DD format"]),  # not "not sent"
         ({"since": "2026-06-01"}, ["property since should not exist"]),
     ],
 )

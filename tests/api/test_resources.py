@@ -21,7 +21,7 @@ def test_customer_round_trip(api):
     assert data["phone_number"] == "+79001234567"
     assert data["preferred_channels"] == ["whatsapp", "email"]
     assert data["contacts"] == ["books@example.com", "ceo@example.com"]
-    assert data["whatsapp_opted_in_at"] == "2026-01-02T03:04:05Z"
+    assert data["whatsapp_opted_in_at"] == "2026-01-02T03:04:05.000Z"
     assert (data["status"], data["locale"]) == ("ACTIVE", "ru-RU")
 
     patched = api.patch(f"customers/{data['id']}", {"status": "INACTIVE", "contacts": []})

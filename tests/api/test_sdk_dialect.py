@@ -273,3 +273,66 @@ def test_ach_is_bank_transfer(api):
         "payment_methods[0] must be one of the following values: CRYPTO, BANK_TRANSFER,"
         " CREDIT_CARD, CASH, MOBILE_MONEY"
     ]
+
+
+@pytest.mark.parametrize("method", [{}, ["ACH"], 1])
+def test_a_payment_method_that_is_not_a_string_is_a_400_not_a_500(api, method):
+    """Only a string is looked up among the aliases: a list or an object is no dict key."""
+    sentence = (
+        "payment_methods[0] must be one of the following values: CRYPTO, BANK_TRANSFER,"
+        " CREDIT_CARD, CASH, MOBILE_MONEY"
+    )
+    created = api.post("invoices", api.invoice_body(payment_methods=[method]))
+    assert (created.status_code, created.json()["message"]) == (400, [sentence])
+    preview = api.post("invoices/preview", api.invoice_body(payment_methods=[method]))
+    assert (preview.status_code, preview.json()["validation"]) == (
+        200,
+        {"isValid": False, "errors": [sentence]},
+    )
+    assert Invoice.objects.count() == 0
+
+
+def test_a_product_form_reads_its_own_booleans_and_lists(api):
+    """A form has only text: ``active=true`` is a boolean there and one image is a list."""
+    form = {**DEVDRAFT_FORM, "active": "true", "images": "https://cdn.example.com/w.png"}
+    created = api.client.post("/api/v0/products", form)  # multipart/form-data
+    assert (created.status_code, created.json()["active"]) == (201, True)
+    path = f"/api/v0/products/{created.json()['id']}"
+    updated = api.client.patch(
+        path, "active=false", content_type="application/x-www-form-urlencoded"
+    )
+    assert (updated.status_code, updated.json()["active"]) == (200, False)
+
+
+def test_a_devdraft_number_is_not_nullable_and_a_null_changes_nothing(api):
+    response = api.post("products", {"name": "W", "price": 1, "currency": "USD", "weight": None})
+    assert (response.status_code, response.json()["message"]) == (
+        400,
+        ["weight should not be null"],
+    )
+    assert Product.objects.count() == 1  # the fixture's
+
+
+def test_the_longest_first_and_last_name_fit_in_the_name(api):
+    response = api.post("customers", {"first_name": "a" * 99, "last_name": "b" * 99})
+    assert (response.status_code, len(response.json()["name"])) == (201, 199)
+    longer = api.post("customers", {"first_name": "a" * 100, "last_name": "b"})
+    assert (longer.status_code, longer.json()["message"]) == (
+        400,
+        ["Ensure first_name has no more than 99 characters."],
+    )
+    assert Customer.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("field", "sentence"),
+    [
+        ("stockCount", "stockCount: A valid number is required."),
+        ("status", "status must be one of the following values: ACTIVE, INACTIVE"),
+        ("active", "active: Must be a valid boolean."),
+    ],
+)
+def test_an_empty_form_value_is_refused_like_an_empty_json_one(api, field, sentence):
+    response = api.client.post("/api/v0/products", {**DEVDRAFT_FORM, field: ""})
+    assert (response.status_code, response.json()["message"]) == (400, [sentence])
+    assert Product.objects.count() == 1  # the fixture's

@@ -100,6 +100,32 @@ def test_deep_nesting_is_a_400_not_a_crash(client):
     assert post(client, b"[" * 100_000 + b"]" * 100_000).status_code == 400
 
 
+def test_950_levels_are_refused_with_the_raw_body_kept(client):
+    body = b"[" * 950 + b"]" * 950
+    response = post(client, body)
+    assert (response.status_code, response.json()) == (
+        400,
+        {"error": "body nests deeper than 64 levels"},
+    )
+    stored = InboundWebhook.objects.get()
+    assert (bytes(stored.body), stored.state) == (body, "invalid")
+
+
+def test_the_depth_limit_is_64_levels(client):
+    message = accepted()
+    # Three levels of envelope ({"ack": [{…}]}) plus the extra list.
+    within = {"ack": [ack("delivered", extra=json.loads("[" * 61 + "]" * 61))]}
+    assert post(client, within).status_code == 200
+    beyond = {"ack": [ack("read", extra=json.loads("[" * 62 + "]" * 62))]}
+    assert post(client, beyond).status_code == 400
+    message.refresh_from_db()
+    assert message.status == st.DELIVERED
+    assert list(InboundWebhook.objects.order_by("pk").values_list("state", flat=True)) == [
+        "processed",
+        "invalid",
+    ]
+
+
 @pytest.mark.django_db(transaction=True)  # autocommit, as in production: nothing to poison
 def test_storage_failure_answers_503(client):
     with database_refuses_inserts("notifications_inboundwebhook"):

@@ -171,6 +171,7 @@ def test_another_organizations_invoices_are_never_exported(api):
     [
         ({"format": "pdf"}, ["format must be one of the following values: csv, xlsx"]),
         ({"skip": "1"}, ["property skip should not exist"]),
+        ({"to_date": ""}, ["to_date must be a valid date in YYYY-MM-DD format"]),  # not "not sent"
     ],
 )
 def test_a_bad_query_is_a_400_in_the_envelope(api, query, message):

@@ -4,8 +4,9 @@ from decimal import Decimal
 
 from rest_framework import serializers
 from rest_framework.fields import empty
+from rest_framework.utils import html
 
-from billing.api.serializers.base import AmountField, StrictSerializer, choice_field
+from billing.api.serializers.base import AmountField, StrictSerializer, Timestamp, choice_field
 from billing.models import Tax
 from billing.models.catalog import COMPOUND_RULE
 from billing.money import is_known_currency
@@ -20,19 +21,37 @@ IGNORED_DEVDRAFT_FIELDS = (
     "stockCount",
     "images",
 )
-DEVDRAFT_NUMBER = {
-    "max_digits": 18,
-    "decimal_places": 6,
-    "required": False,
-    "allow_null": True,
-    "write_only": True,
-}
+# Not nullable: a form has no null (a client's ``null`` arrives as the text "null").
+DEVDRAFT_NUMBER = {"max_digits": 18, "decimal_places": 6, "required": False, "write_only": True}
 
 
-class FormBoolean(serializers.BooleanField):
+class EmptyIsAValue:
+    """In a form body an empty value is a value, refused unless the field allows blank: DRF
+    reads it as "not given", which the published schema (one for JSON and forms) cannot say."""
+
+    def get_value(self, dictionary):
+        if html.is_html_input(dictionary) and dictionary.get(self.field_name) == "":
+            return ""
+        return super().get_value(dictionary)
+
+
+class FormBoolean(EmptyIsAValue, serializers.BooleanField):
     """In a form body an absent checkbox means "not given", not false (DRF's default)."""
 
     default_empty_html = empty
+
+
+class FormDecimal(EmptyIsAValue, serializers.DecimalField):
+    pass
+
+
+class FormChoice(EmptyIsAValue, serializers.ChoiceField):
+    pass
+
+
+def form_choice(choices: list[str], **kwargs) -> FormChoice:
+    field = choice_field(choices)
+    return FormChoice(choices=field.choices, error_messages=field.error_messages, **kwargs)
 
 
 class ProductSerializer(StrictSerializer):
@@ -46,19 +65,19 @@ class ProductSerializer(StrictSerializer):
     price = AmountField(min_value=Decimal(0))
     currency = serializers.CharField(max_length=4)
     active = FormBoolean(required=False)
-    status = choice_field(PRODUCT_STATUSES, required=False, write_only=True)
+    status = form_choice(PRODUCT_STATUSES, required=False, write_only=True)
     type = serializers.CharField(max_length=60, required=False, allow_blank=True, write_only=True)
     productType = serializers.CharField(
         max_length=60, required=False, allow_blank=True, write_only=True
     )
     unit = serializers.CharField(max_length=60, required=False, allow_blank=True, write_only=True)
-    weight = serializers.DecimalField(**DEVDRAFT_NUMBER)
-    quantity = serializers.DecimalField(**DEVDRAFT_NUMBER)
-    stockCount = serializers.DecimalField(**DEVDRAFT_NUMBER)
+    weight = FormDecimal(**DEVDRAFT_NUMBER)
+    quantity = FormDecimal(**DEVDRAFT_NUMBER)
+    stockCount = FormDecimal(**DEVDRAFT_NUMBER)
     images = serializers.ListField(
         child=serializers.URLField(max_length=2000), required=False, max_length=10, write_only=True
     )
-    date_created = serializers.DateTimeField(source="created_at", read_only=True)
+    date_created = Timestamp(source="created_at", read_only=True)
 
     def validate_currency(self, value: str) -> str:
         if not is_known_currency(value):
@@ -88,6 +107,22 @@ class TaxComponentSerializer(StrictSerializer):
 class TaxSerializer(StrictSerializer):
     """Also Devdraft's tax body: ``percentage`` is a PERCENTAGE ``rate``."""
 
+    # ``percentage`` is a PERCENTAGE rate: never beside ``rate``, never with another type.
+    schema_rules = (
+        {"not": {"required": ["percentage", "rate"]}},
+        {
+            "anyOf": [
+                {"not": {"required": ["percentage"]}},
+                {"not": {"required": ["type"]}},
+                # A pattern: drf-spectacular would turn an enum into a component of its own.
+                {"properties": {"type": {"type": "string", "pattern": "^PERCENTAGE$"}}},
+            ]
+        },
+    )
+    complete_schema_rules = (
+        {"anyOf": [{"required": ["type", "rate"]}, {"required": ["percentage"]}]},
+    )
+
     id = serializers.UUIDField(read_only=True)
     name = serializers.CharField(max_length=100)
     description = serializers.CharField(max_length=255, required=False, allow_blank=True)
@@ -112,7 +147,7 @@ class TaxSerializer(StrictSerializer):
     components = TaxComponentSerializer(
         many=True, required=False, max_length=10, source="components.all"
     )
-    date_created = serializers.DateTimeField(source="created_at", read_only=True)
+    date_created = Timestamp(source="created_at", read_only=True)
 
     def to_internal_value(self, data):
         values = super().to_internal_value(data)
@@ -140,4 +175,4 @@ class WalletSerializer(StrictSerializer):
     blockchain = serializers.CharField(max_length=40, required=False)
     type = serializers.CharField(max_length=20, required=False)
     active = serializers.BooleanField(required=False)
-    date_created = serializers.DateTimeField(source="created_at", read_only=True)
+    date_created = Timestamp(source="created_at", read_only=True)

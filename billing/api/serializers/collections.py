@@ -4,7 +4,7 @@ every wrong field; these serializers document it)."""
 from drf_spectacular.utils import OpenApiExample
 from rest_framework import serializers
 
-from billing.api.serializers.base import StrictSerializer
+from billing.api.serializers.base import StrictSerializer, Timestamp
 
 
 class SendWindowSerializer(serializers.Serializer):
@@ -43,7 +43,7 @@ POLICY_EXAMPLE = OpenApiExample(
 class ReminderSerializer(serializers.Serializer):
     step = serializers.IntegerField()
     offset_days = serializers.IntegerField()
-    planned_at = serializers.DateTimeField(help_text="UTC")
+    planned_at = Timestamp(help_text="UTC")
     local_time = serializers.CharField(help_text="ISO 8601 with the recipient's offset")
     channel = serializers.ChoiceField(choices=["whatsapp", "email"])
     status = serializers.ChoiceField(
@@ -65,7 +65,7 @@ class OutboxEntrySerializer(serializers.Serializer):
     customer_id = serializers.UUIDField()
     customer_name = serializers.CharField()
     step = serializers.IntegerField()
-    planned_at = serializers.DateTimeField()
+    planned_at = Timestamp()
     local_time = serializers.CharField()
     channel = serializers.CharField()
     amount_due = serializers.DecimalField(max_digits=30, decimal_places=6, coerce_to_string=False)

@@ -10,10 +10,13 @@ from rest_framework import serializers
 from billing.api.formats import ApiJSONEncoder
 from billing.api.serializers.base import (
     AmountField,
+    IdStringField,
     MajorAmount,
     PageQuerySerializer,
     QuantityOut,
+    QuerySerializer,
     StrictSerializer,
+    Timestamp,
     choice_field,
     date_field,
     uuid_field,
@@ -38,7 +41,9 @@ LIST_STATUSES = [*Invoice.Status.values, Invoice.PASTDUE, Invoice.PARTIALLYPAID]
 
 class PaymentMethodField(serializers.ChoiceField):
     def to_internal_value(self, data):
-        return super().to_internal_value(PAYMENT_METHOD_ALIASES.get(data, data))
+        # Only a string can be an alias: a list or an object is not even a dict key.
+        alias = PAYMENT_METHOD_ALIASES.get(data) if isinstance(data, str) else None
+        return super().to_internal_value(alias or data)
 
 
 def payment_method_field() -> PaymentMethodField:
@@ -47,7 +52,7 @@ def payment_method_field() -> PaymentMethodField:
 
 
 class InvoiceItemInputSerializer(StrictSerializer):
-    product_id = serializers.CharField(max_length=100)
+    product_id = IdStringField(max_length=100)
     quantity = serializers.DecimalField(
         max_digits=12,
         decimal_places=3,
@@ -108,7 +113,7 @@ class InvoiceListQuerySerializer(PageQuerySerializer):
     to_date = date_field(required=False)
 
 
-class InvoiceExportQuerySerializer(StrictSerializer):
+class InvoiceExportQuerySerializer(QuerySerializer):
     format = choice_field(["csv", "xlsx"], default="csv")
     table = choice_field(["invoices", "lines"], default="invoices")
     status = choice_field(LIST_STATUSES, required=False)
@@ -123,7 +128,7 @@ class PaymentInputSerializer(StrictSerializer):
     )
     method = choice_field(PaymentMethod.choices)
     reference = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    paid_at = serializers.DateTimeField(required=False)
+    paid_at = Timestamp(required=False)
 
 
 @extend_schema_field(InvoiceCreateSerializer(many=True))
@@ -188,13 +193,13 @@ class TransactionSerializer(serializers.Serializer):
     amount = MajorAmount(currency_attr="invoice.currency")
     method = serializers.CharField()
     reference = serializers.CharField()
-    paid_at = serializers.DateTimeField()
+    paid_at = Timestamp()
 
 
 class PaymentMetadataSerializer(serializers.Serializer):
     method = serializers.CharField()
     reference = serializers.CharField()
-    paid_at = serializers.DateTimeField()
+    paid_at = Timestamp()
 
 
 def site_url(path: str) -> str:
@@ -214,14 +219,14 @@ class InvoiceSerializer(serializers.Serializer):
     walletId = serializers.UUIDField(source="wallet_id", allow_null=True)
     due_date = serializers.DateField()
     send_date = serializers.DateField(allow_null=True)
-    date_created = serializers.DateTimeField(source="created_at")
+    date_created = Timestamp(source="created_at")
     status = choice_field(LIST_STATUSES, source="display_status")
     payment_methods = serializers.ListField(child=choice_field(PaymentMethod.choices))
     delivery = choice_field(Invoice.Delivery.choices)
     payment_link = serializers.BooleanField()
     partial_payment = serializers.BooleanField()
     reminder_sent = serializers.BooleanField()
-    paidAt = serializers.DateTimeField(source="paid_at", allow_null=True)
+    paidAt = Timestamp(source="paid_at", allow_null=True)
     paymentMetadata = serializers.SerializerMethodField()
     paymentStatus = serializers.SerializerMethodField()
     taxId = serializers.UUIDField(source="tax_id", allow_null=True)
@@ -240,7 +245,7 @@ class InvoiceSerializer(serializers.Serializer):
     payment_url = serializers.SerializerMethodField()
     pdf_url = serializers.SerializerMethodField()
     messages_url = serializers.SerializerMethodField()
-    disputed_at = serializers.DateTimeField(allow_null=True)
+    disputed_at = Timestamp(allow_null=True)
     promise_to_pay_until = serializers.DateField(allow_null=True)
     reminders_paused_until = serializers.SerializerMethodField()
 

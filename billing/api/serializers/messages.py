@@ -1,13 +1,16 @@
 """The delivery log as integrators see it (api-v0.md: messages), and the send request."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from billing.api.serializers.base import (
     PageQuerySerializer,
     StrictSerializer,
+    Timestamp,
     choice_field,
     uuid_field,
 )
+from billing.api.serializers.email import SendInvoiceEmailSerializer
 from notifications import status as st
 from notifications.logs import mask_email, mask_phone
 
@@ -17,8 +20,8 @@ CHANNELS = ("whatsapp", "email")
 class MessageEventSerializer(serializers.Serializer):
     status = serializers.CharField()
     source = serializers.CharField()
-    occurred_at = serializers.DateTimeField(allow_null=True)
-    received_at = serializers.DateTimeField()
+    occurred_at = Timestamp(allow_null=True)
+    received_at = Timestamp()
     detail = serializers.JSONField()
 
 
@@ -39,8 +42,8 @@ class MessageSerializer(serializers.Serializer):
     fallback_of = serializers.UUIDField(
         source="fallback_of_id", allow_null=True, help_text="The message this one follows up"
     )
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
+    created_at = Timestamp()
+    updated_at = Timestamp()
     events = MessageEventSerializer(many=True)
 
     def get_recipient(self, message) -> str:
@@ -66,9 +69,14 @@ class MessageListQuerySerializer(PageQuerySerializer):
     status = choice_field([s for s, _ in st.STATUS_CHOICES], required=False)
 
 
+@extend_schema_field(SendInvoiceEmailSerializer)
+class EmailOptionsField(serializers.DictField):
+    """SendInvoice's ``headers`` + ``content``, validated by the send view."""
+
+
 class InvoiceSendSerializer(StrictSerializer):
     channels = serializers.ListField(child=choice_field(CHANNELS), required=False, min_length=1)
-    email = serializers.DictField(required=False)
+    email = EmailOptionsField(required=False)
 
 
 class SentMessageSerializer(serializers.Serializer):

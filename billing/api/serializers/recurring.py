@@ -3,18 +3,22 @@ import json
 from django.core.serializers.json import DjangoJSONEncoder
 from rest_framework import serializers
 
-from billing.api.serializers.base import StrictSerializer, choice_field, date_field
+from billing.api.serializers.base import StrictSerializer, Timestamp, choice_field, date_field
 from billing.api.serializers.invoices import InvoiceTemplateSerializer
 from billing.models import RecurringInvoice
 from billing.services.recurring import next_due_date
 
 
 class TemplateField(InvoiceTemplateSerializer):
-    """Stored as the JSON the client sent (normalised), so it reads back the same way."""
+    """Stored as the JSON the client sent (normalised), so it reads back the same way.
+
+    A template is always replaced whole, in a PATCH too: DRF would validate a nested
+    serializer of a partial update partially, and store a template without its items."""
 
     def to_internal_value(self, data):
-        values = super().to_internal_value(data)
-        return json.loads(json.dumps(values, cls=DjangoJSONEncoder))
+        whole = InvoiceTemplateSerializer(data=data)
+        whole.is_valid(raise_exception=True)
+        return json.loads(json.dumps(whole.validated_data, cls=DjangoJSONEncoder))
 
     def to_representation(self, instance):
         return instance
@@ -31,7 +35,7 @@ class RecurringInvoiceSerializer(StrictSerializer):
     next_due_date = serializers.SerializerMethodField()
     created_invoices = serializers.SerializerMethodField()
     last_error = serializers.CharField(read_only=True)
-    date_created = serializers.DateTimeField(source="created_at", read_only=True)
+    date_created = Timestamp(source="created_at", read_only=True)
 
     def get_next_due_date(self, schedule: RecurringInvoice) -> str | None:
         upcoming = next_due_date(schedule, len(schedule.occurrences.all()))

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from billing.api.serializers.base import MajorAmount, StrictSerializer, date_field
+from billing.api.serializers.base import MajorAmount, QuerySerializer, date_field
 
 
 class SummarySerializer(serializers.Serializer):
@@ -34,7 +34,7 @@ class FunnelSerializer(serializers.Serializer):
     paid = serializers.IntegerField()
 
 
-class FunnelQuerySerializer(StrictSerializer):
+class FunnelQuerySerializer(QuerySerializer):
     """``from`` and ``to`` (inclusive, the organization's calendar days); Python keywords, so the
     fields are named here rather than declared as attributes."""
 

@@ -9,10 +9,12 @@ from rest_framework.views import APIView
 
 from billing.api import idempotency, ratelimit
 from billing.api.auth import ClientKeyAuthentication
-from billing.api.errors import PayloadTooLarge, RateLimited, exception_handler
+from billing.api.errors import NestedTooDeeply, PayloadTooLarge, RateLimited, exception_handler
+from billing.api.schema import ApiSchema
 from billing.api.serializers.base import ErrorSerializer, RateLimitErrorSerializer
 from billing.models import Organization
 from billing.services.actors import Actor
+from config.json_depth import MAX_DEPTH, too_deep
 from config.text import UNSTORABLE
 
 MAX_BODY_BYTES = 64 * 1024
@@ -24,21 +26,22 @@ def error(description: str) -> OpenApiResponse:
 
 
 COMMON_ERRORS = {
+    # Any operation: an unknown or malformed query parameter, or NUL in the query.
+    400: error("Validation failed: one sentence per problem"),
     401: error("Missing or invalid x-client-key / x-client-secret"),
     413: error("Body larger than allowed"),
     429: OpenApiResponse(RateLimitErrorSerializer, description="Rate limit exceeded"),
 }
 WRITE_ERRORS = {
     **COMMON_ERRORS,
-    400: error("Validation failed: one sentence per problem"),
     409: error("Conflicting state, or the same idempotency key is still in progress"),
     422: error("Idempotency key reused with different parameters"),
 }
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "x-idempotency-key",
-    str,
+    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": idempotency.KEY_PATTERN},
     OpenApiParameter.HEADER,
-    description="Up to 255 printable ASCII characters; `Idempotency-Key` is accepted too.",
+    description="1 to 255 printable ASCII characters; `Idempotency-Key` is accepted too.",
 )
 
 
@@ -79,6 +82,7 @@ def _sentence(character: str) -> str:
 class ApiView(APIView):
     authentication_classes = [ClientKeyAuthentication]
     permission_classes = [IsAuthenticated]
+    schema = ApiSchema()
     max_body_bytes = MAX_BODY_BYTES
     checks_text = True  # see _check_storable_text
 
@@ -100,6 +104,7 @@ class ApiView(APIView):
         if self.rate_usage.exceeded:
             raise RateLimited(limit.count, limit.period_name, self.rate_usage.reset)
         self._check_body_size(request)
+        self._check_depth(request)
         if self.checks_text:
             self._check_storable_text(request)
 
@@ -110,6 +115,12 @@ class ApiView(APIView):
             raise ValidationError({"Content-Length": ["must be a number"]}) from exc
         if length > self.max_body_bytes:
             raise PayloadTooLarge(f"Request body must not exceed {self.max_body_bytes} bytes")
+
+    def _check_depth(self, request) -> None:
+        """Before any parser runs (views choose their own): JSON parsers recurse per level."""
+        is_json = "json" in (request.content_type or "").lower()
+        if request.method in UNSAFE_METHODS and is_json and too_deep(request._request.body):
+            raise NestedTooDeeply(f"Request body must not nest deeper than {MAX_DEPTH} levels")
 
     def _check_storable_text(self, request) -> None:
         """No NUL or lone surrogate anywhere in the query or the body. DRF's string fields refuse

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 
@@ -66,6 +67,7 @@ class TaxListView(TaxMixin, ResourceListView):
     create_service = catalog.tax_create
 
 
+@extend_schema_view(put=extend_schema(request=TaxSerializer(partial=True)))
 @tax_detail_doc
 class TaxDetailView(TaxMixin, ResourceDetailView):
     object_kwarg = "tax"

@@ -98,7 +98,7 @@ class InvoiceListView(InvoiceView):
         operation_id="invoices_list",
         tags=["invoices"],
         parameters=[s.InvoiceListQuerySerializer],
-        responses={200: s.InvoiceListSerializer, 400: error("Invalid query"), **COMMON_ERRORS},
+        responses={200: s.InvoiceListSerializer, **COMMON_ERRORS},
     )
     def get(self, request):
         query = self.validated(s.InvoiceListQuerySerializer, request.query_params)
@@ -237,7 +237,7 @@ class InvoicePreviewView(InvoiceView):
         operation_id="invoices_preview",
         tags=["invoices"],
         request=s.InvoiceCreateSerializer,
-        responses={200: s.PreviewSerializer, **COMMON_ERRORS},
+        responses={200: s.PreviewSerializer, **WRITE_ERRORS},
         description="Validates a create body and computes its totals without creating anything. "
         "An invalid body answers 200 with `isValid: false` and the sentences a 400 would carry.",
     )

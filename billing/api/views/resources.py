@@ -97,7 +97,7 @@ def document(serializer_class, *, tag: str, name: str, query=PageQuerySerializer
             operation_id=f"{name}s_list",
             tags=[tag],
             parameters=[query],
-            responses={200: listing, 400: error("Invalid query"), **COMMON_ERRORS},
+            responses={200: listing, **COMMON_ERRORS},
         ),
         post=extend_schema(
             operation_id=f"{name}s_create",
