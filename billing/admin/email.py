@@ -12,6 +12,7 @@ from django.urls import path, reverse
 
 from billing.admin.scoping import ScopedAdmin
 from billing.admin.whatsapp import available
+from billing.approvals.policy import needs_approval
 from billing.approvals.services import invoice_send_email_or_request
 from billing.errors import BillingError, DeliveryInProgress
 from billing.models import ApprovalRequest, Organization
@@ -110,6 +111,7 @@ class EmailInvoiceAdminMixin:
             "form": form,
             "preview": preview,
             "can_send": not preview.problems and self.has_change_permission(request, invoice),
+            "needs_approval": needs_approval(invoice=invoice, actor=actor),
         }
         return TemplateResponse(request, "admin/billing/invoice/email_form.html", context)
 

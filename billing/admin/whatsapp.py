@@ -9,6 +9,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from billing.admin.scoping import ScopedInline
+from billing.approvals.policy import needs_approval
 from billing.approvals.services import invoice_send_whatsapp_or_request
 from billing.errors import BillingError
 from billing.models import ApprovalRequest
@@ -111,6 +112,7 @@ class WhatsAppInvoiceAdminMixin:
             "invoice": invoice,
             "preview": whatsapp_preview(invoice),
             "recipient": mask_phone(str(invoice.customer.phone or "")),
+            "needs_approval": needs_approval(invoice=invoice, actor=Actor.for_user(request.user)),
             "change_url": change_url,
         }
         return TemplateResponse(request, "admin/billing/invoice/whatsapp_confirm.html", context)

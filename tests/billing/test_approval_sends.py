@@ -48,6 +48,12 @@ def snapshot() -> tuple:
     )
 
 
+APPROVAL_NOTE = (
+    '<p class="approval-needed">The total reaches the organization\'s approval threshold: '
+    "sending asks an approver, and nothing goes out until one approves.</p>"
+)
+
+
 def messages_of(page) -> list[str]:
     return [str(m) for m in page.context["messages"]]
 
@@ -82,6 +88,8 @@ def test_a_clerk_over_the_threshold_asks_and_nothing_is_sent(
 ):
     invoice = seed_invoice(org)
     client.force_login(staff(org, "clerk"))
+    confirm = client.get(reverse("admin:billing_invoice_send_whatsapp", args=[invoice.pk]))
+    assert APPROVAL_NOTE in confirm.content.decode()
     page = send_whatsapp(client, invoice, django_capture_on_commit_callbacks)
     assert messages_of(page) == [
         f"Sending {invoice} on WhatsApp needs approval: the request waits for an approver."
@@ -107,6 +115,8 @@ def test_a_clerk_over_the_threshold_asks_and_nothing_is_sent(
 def test_an_approver_sends_directly(org, client, sandbox, django_capture_on_commit_callbacks):
     invoice = seed_invoice(org)
     client.force_login(staff(org, "approver", "anna"))
+    confirm = client.get(reverse("admin:billing_invoice_send_whatsapp", args=[invoice.pk]))
+    assert APPROVAL_NOTE not in confirm.content.decode()
     page = send_whatsapp(client, invoice, django_capture_on_commit_callbacks)
     assert messages_of(page) == ["WhatsApp message queued (status: queued)."]
     assert len(sandbox.sends) == 1
@@ -232,6 +242,8 @@ def test_a_clerks_custom_email_waits_then_goes_out_as_shown(
     invoice = large_email_invoice
     org = invoice.organization
     client.force_login(staff(org, "clerk", email="clerk@acme.test"))
+    form = client.get(reverse("admin:billing_invoice_email", args=[invoice.pk]))
+    assert APPROVAL_NOTE in form.content.decode()
     with SmtpSink() as sink:
         smtp_settings(settings, sink.port)
         page = email_form(client, invoice, django_capture_on_commit_callbacks, **CUSTOM)
