@@ -5,6 +5,7 @@ zero (``ROUND_HALF_UP``); nothing is ever a float, on the way in or out: ``Exact
 the one place that writes amounts into JSON.
 """
 
+import functools
 import json
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -28,6 +29,7 @@ def is_known_currency(code: str) -> bool:
     return code in KNOWN_CURRENCIES
 
 
+@functools.cache  # babel's table is fixed; exports call this for every amount of every row
 def exponent(currency: str) -> int:
     """Number of minor digits: JPY 0, USD 2, KWD 3."""
     if currency in EXTRA_CURRENCY_PRECISION:

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
+from billing.admin.overview import overview_page
 from billing.api.urls import not_found
 
 admin.site.site_header = "Duebell"
@@ -10,6 +11,8 @@ admin.site.index_title = "Billing and delivery"
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("admin/", overview_page, name="overview"),  # the admin home, ahead of the site's index
+    path("admin/exports/", include("billing.admin.exports")),
     path("admin/", admin.site.urls),
     path("api/v0/", include("billing.api.urls")),
     path("hooks/", include("notifications.urls")),

@@ -8,7 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from billing.api.errors import envelope
 from billing.api.formats import SchemaJSONRenderer, SchemaJSONRenderer2
-from billing.api.views import catalog, email, invoices, messages
+from billing.api.views import catalog, email, exports, invoices, messages, reports
 
 
 @csrf_exempt  # an API path: no cookies, so CSRF must not answer first with an HTML 403
@@ -37,6 +37,7 @@ urlpatterns = [
     ),
     path("invoices", invoices.InvoiceListView.as_view(), name="api-invoices"),
     path("invoices/preview", invoices.InvoicePreviewView.as_view(), name="api-invoice-preview"),
+    path("invoices/export", exports.InvoiceExportView.as_view(), name="api-invoice-export"),
     path("invoices/bulk", invoices.InvoiceBulkView.as_view(), name="api-invoice-bulk"),
     path("invoices/<uuid:pk>", invoices.InvoiceDetailView.as_view(), name="api-invoice"),
     path(
@@ -63,6 +64,9 @@ urlpatterns = [
         messages.InvoiceMessagesView.as_view(),
         name="api-invoice-messages",
     ),
+    path("reports/summary", reports.SummaryView.as_view(), name="api-reports-summary"),
+    path("reports/aging", reports.AgingView.as_view(), name="api-reports-aging"),
+    path("reports/funnel", reports.FunnelView.as_view(), name="api-reports-funnel"),
     path("customers", catalog.CustomerListView.as_view(), name="api-customers"),
     path("customers/<uuid:pk>", catalog.CustomerDetailView.as_view(), name="api-customer"),
     path("products", catalog.ProductListView.as_view(), name="api-products"),
@@ -86,7 +90,7 @@ urlpatterns = [
 # these prefixes so it never shadows endpoints other apps mount elsewhere under /api/v0/.
 urlpatterns.append(
     re_path(
-        r"^(?P<rest>(invoices|customers|products|taxes|wallets|recurring-invoices)(/[\s\S]*)?)$",
+        r"^(?P<rest>(invoices|customers|products|taxes|wallets|recurring-invoices|reports)(/[\s\S]*)?)$",
         not_found,
     )
 )

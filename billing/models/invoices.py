@@ -87,6 +87,9 @@ class Invoice(models.Model):
     finalized_at = models.DateTimeField(null=True, blank=True, editable=False)
     paid_at = models.DateTimeField(null=True, blank=True, editable=False)
     voided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    pay_page_opened_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="First time the pay page was opened."
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -109,6 +112,12 @@ class Invoice(models.Model):
         indexes = [
             models.Index(fields=["organization", "-created_at"], name="invoice_org_created"),
             models.Index(fields=["status", "due_date"], name="invoice_status_due"),
+            # The changelist's status filter and the overview's overdue and aging figures.
+            models.Index(
+                fields=["organization", "status", "due_date"], name="invoice_org_status_due"
+            ),
+            # Issued this month, and the funnel's period.
+            models.Index(fields=["organization", "finalized_at"], name="invoice_org_finalized"),
         ]
 
     def __str__(self) -> str:
@@ -177,6 +186,7 @@ class Payment(models.Model):
 
     class Meta:
         ordering = ["paid_at"]
+        indexes = [models.Index(fields=["paid_at"], name="payment_paid_at")]
 
     def __str__(self) -> str:
         return f"{self.invoice} {self.amount}"

@@ -56,6 +56,18 @@ def invoice_for_token(token: str) -> Invoice | None:
     )
 
 
+def record_opened(invoice: Invoice) -> None:
+    """Remember the first opening of the pay page (the overview's funnel): one conditional
+    UPDATE, so concurrent visits keep the earliest time and later visits write nothing."""
+    if invoice.pay_page_opened_at is not None:
+        return
+    now = timezone.now()
+    Invoice.objects.filter(pk=invoice.pk, pay_page_opened_at__isnull=True).update(
+        pay_page_opened_at=now
+    )
+    invoice.pay_page_opened_at = now
+
+
 def _last_renewal(invoice: Invoice) -> Message | None:
     return (
         Message.objects.filter(

@@ -7,6 +7,7 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html
 
 from config.admin import ReadOnlyAdminMixin
+from config.admin_paging import LargeTableAdmin
 from notifications import pipeline
 from notifications.channels.base import SendRefused
 from notifications.logs import mask_phone
@@ -39,7 +40,7 @@ RESEND_ACTIONS = {
 
 
 @admin.register(Message)
-class MessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class MessageAdmin(ReadOnlyAdminMixin, LargeTableAdmin, admin.ModelAdmin):
     list_display = (
         "created_at",
         "channel",
@@ -51,9 +52,15 @@ class MessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "is_active",
         "last_error_code",
     )
-    list_filter = ("channel", "status", "purpose", "is_active")
+    list_filter = (
+        "channel",
+        "status",
+        "purpose",
+        "is_active",
+        ("created_at", admin.DateFieldListFilter),
+    )
     search_fields = ("=provider_message_id", "=subject_id")
-    date_hierarchy = "created_at"
+    # No date_hierarchy: its year links are a DISTINCT over the whole delivery log.
     inlines = [MessageEventInline]
     actions = ["retry_failed", "resend_anyway"]
     exclude = ("recipient",)

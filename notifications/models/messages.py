@@ -73,6 +73,11 @@ class Message(models.Model):
             models.Index(fields=["provider", "provider_message_id"], name="message_provider_id"),
             models.Index(fields=["status", "next_attempt_at"], name="message_status_due"),
             models.Index(fields=["subject_type", "subject_id"], name="message_subject"),
+            # The delivery log of one organization, newest first, whole or by status.
+            models.Index(fields=["tenant_id", "-created_at"], name="message_tenant_created"),
+            models.Index(
+                fields=["tenant_id", "status", "-created_at"], name="message_tenant_status"
+            ),
         ]
 
     def __str__(self) -> str:

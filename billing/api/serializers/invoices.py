@@ -108,6 +108,15 @@ class InvoiceListQuerySerializer(PageQuerySerializer):
     to_date = date_field(required=False)
 
 
+class InvoiceExportQuerySerializer(StrictSerializer):
+    format = choice_field(["csv", "xlsx"], default="csv")
+    table = choice_field(["invoices", "lines"], default="invoices")
+    status = choice_field(LIST_STATUSES, required=False)
+    customer = uuid_field(required=False)
+    from_date = date_field(required=False)
+    to_date = date_field(required=False)
+
+
 class PaymentInputSerializer(StrictSerializer):
     amount = AmountField(
         min_value=Decimal("0.001"), error_messages={"min_value": "must be greater than 0"}

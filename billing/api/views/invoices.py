@@ -61,6 +61,19 @@ def display_status_q(value: str) -> Q:
     return Q(status=value)
 
 
+def list_filtered(invoices, query: dict):
+    """The list's filters (also the export's): shown status, customer, creation dates."""
+    if "status" in query:
+        invoices = invoices.filter(display_status_q(query["status"]))
+    if "customer" in query:
+        invoices = invoices.filter(customer_id=query["customer"])
+    if "from_date" in query:
+        invoices = invoices.filter(created_at__date__gte=query["from_date"])
+    if "to_date" in query:
+        invoices = invoices.filter(created_at__date__lte=query["to_date"])
+    return invoices
+
+
 class InvoiceView(ApiView):
     def get_invoice(self, pk) -> Invoice:
         invoice = invoice_queryset(self.organization).filter(pk=pk).first()
@@ -89,15 +102,8 @@ class InvoiceListView(InvoiceView):
     )
     def get(self, request):
         query = self.validated(s.InvoiceListQuerySerializer, request.query_params)
-        invoices = invoice_queryset(self.organization).order_by("-created_at", "-pk")
-        if "status" in query:
-            invoices = invoices.filter(display_status_q(query["status"]))
-        if "customer" in query:
-            invoices = invoices.filter(customer_id=query["customer"])
-        if "from_date" in query:
-            invoices = invoices.filter(created_at__date__gte=query["from_date"])
-        if "to_date" in query:
-            invoices = invoices.filter(created_at__date__lte=query["to_date"])
+        invoices = list_filtered(invoice_queryset(self.organization), query)
+        invoices = invoices.order_by("-created_at", "-pk")
         total = invoices.count()
         page = invoices[query["skip"] : query["skip"] + query["take"]]
         return Response({"data": [s.invoice_data(invoice) for invoice in page], "total": total})

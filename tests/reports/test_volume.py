@@ -1,0 +1,85 @@
+"""``manage.py load_volume`` and changelists whose cost does not grow with the table."""
+
+import io
+import json
+import re
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from billing.admin.scoping import SESSION_KEY
+from billing.models import Invoice, InvoiceDelivery, Organization, Payment
+from config import admin_paging
+from notifications.models import Message
+
+pytestmark = pytest.mark.django_db
+
+
+def load(slug: str, invoices: int, messages: int) -> dict:
+    out = io.StringIO()
+    call_command(
+        "load_volume", "--org", slug, "--invoices", invoices, "--messages", messages, stdout=out
+    )
+    return json.loads(out.getvalue())
+
+
+def test_load_volume_writes_numbered_invoices_their_payments_and_messages():
+    assert load("vol", 300, 1000) == {"organization": "vol", "invoices": 300, "messages": 1000}
+    org = Organization.objects.get(slug="vol")
+    invoices = Invoice.objects.filter(organization=org)
+    assert sorted(invoices.values_list("sequence", flat=True)) == list(range(1, 301))
+    paid = invoices.filter(status=Invoice.Status.PAID)
+    assert Payment.objects.filter(invoice__organization=org).count() == paid.count()
+    assert sum(p.amount for p in Payment.objects.filter(invoice__organization=org)) == sum(
+        paid.values_list("total", flat=True)
+    )
+    assert Message.objects.filter(tenant_id=org.pk).count() == 1000
+    assert InvoiceDelivery.objects.filter(invoice__organization=org).count() == 600
+
+
+def test_a_second_load_continues_the_numbers():
+    load("vol", 10, 0)
+    load("vol", 5, 0)
+    sequences = Invoice.objects.filter(organization__slug="vol").values_list("sequence", flat=True)
+    assert sorted(sequences) == list(range(1, 16))
+
+
+def changelist_queries(client, org, path: str) -> list[str]:
+    session = client.session
+    session[SESSION_KEY] = str(org.pk)
+    session.save()
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    assert response.status_code == 200
+    return [query["sql"] for query in captured.captured_queries]
+
+
+@pytest.mark.parametrize("path", ["/admin/billing/invoice/", "/admin/notifications/message/"])
+def test_changelists_run_the_same_queries_at_both_sizes_and_never_count_everything(
+    admin_client, monkeypatch, path
+):
+    monkeypatch.setattr(admin_paging, "COUNT_LIMIT", 150)
+    load("small", 40, 100)
+    load("large", 400, 1000)
+
+    small = changelist_queries(admin_client, Organization.objects.get(slug="small"), path)
+    large = changelist_queries(admin_client, Organization.objects.get(slug="large"), path)
+
+    assert len(small) == len(large)
+    counts = [sql for sql in large if re.search(r"COUNT\(", sql, re.IGNORECASE)]
+    assert len(counts) == 1  # the page count only: no full-table count
+    assert re.search(r"LIMIT 151", counts[0])
+
+
+def test_the_page_count_stops_at_the_limit(admin_client, monkeypatch):
+    monkeypatch.setattr(admin_paging, "COUNT_LIMIT", 150)
+    load("large", 400, 0)
+    org = Organization.objects.get(slug="large")
+    session = admin_client.session
+    session[SESSION_KEY] = str(org.pk)
+    session.save()
+    response = admin_client.get("/admin/billing/invoice/")
+    assert response.context["cl"].result_count == 150
+    assert response.context["cl"].paginator.num_pages == 2  # 100 a page
