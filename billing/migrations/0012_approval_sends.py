@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("billing", "0010_approvals"),
+        ("billing", "0011_reports_scale"),
     ]
 
     operations = [
