@@ -13,10 +13,18 @@ from billing.models import ApprovalEvent, ApprovalRequest
 from billing.services.actors import Actor
 from config.admin import ReadOnlyAdminMixin
 
-DECISIONS = {
-    "approve": ("Approve", "The invoice is finalized now, as you, and takes the next number."),
-    "reject": ("Reject", "The invoice stays a draft. The person who asked sees your reason."),
+DECISIONS = {"approve": "Approve", "reject": "Reject"}
+Action = ApprovalRequest.Action
+# (action, decision) → what deciding means
+MEANINGS = {
+    (Action.FINALIZE, "approve"): "The invoice is finalized now, as you, and takes the next "
+    "number.",
+    (Action.FINALIZE, "reject"): "The invoice stays a draft. The person who asked sees your "
+    "reason.",
+    (Action.SEND_WHATSAPP, "approve"): "The WhatsApp message below is sent now, as you.",
+    (Action.SEND_EMAIL, "approve"): "The e-mail below is sent now, as you.",
 }
+NOTHING_SENT = "Nothing is sent. The person who asked sees your reason."
 
 
 class ApprovalEventInline(ScopedInline, ReadOnlyAdminMixin, admin.TabularInline):
@@ -63,7 +71,8 @@ class ApprovalRequestAdmin(ScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="Messages as they would go out")
     def rendered_display(self, obj: ApprovalRequest) -> str:
         return render_to_string(
-            "admin/billing/approvalrequest/rendered.html", {"rendered": obj.rendered}
+            "admin/billing/approvalrequest/rendered.html",
+            {"rendered": obj.rendered, "action": obj.action},
         )
 
     def get_urls(self):
@@ -81,7 +90,8 @@ class ApprovalRequestAdmin(ScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
         approval = self.get_object(request, object_id)
         if approval is None or decision not in DECISIONS:
             raise Http404("No such approval request")
-        label, meaning = DECISIONS[decision]
+        label = DECISIONS[decision]
+        meaning = MEANINGS.get((approval.action, decision), NOTHING_SENT)
         change_url = reverse("admin:billing_approvalrequest_change", args=[approval.pk])
         if request.method == "POST":
             actor = Actor.for_user(request.user)

@@ -12,14 +12,15 @@ from django.urls import path, reverse
 
 from billing.admin.scoping import ScopedAdmin
 from billing.admin.whatsapp import available
+from billing.approvals.policy import needs_approval
+from billing.approvals.services import invoice_send_email_or_request
 from billing.errors import BillingError, DeliveryInProgress
-from billing.models import Organization
+from billing.models import ApprovalRequest, Organization
 from billing.models.choices import Channel
 from billing.services.actors import Actor
 from billing.services.invoice_email import (
     SendInvoiceEmail,
     invoice_email_preview,
-    invoice_send_email,
     invoice_send_test_email,
 )
 from billing.services.roles import RoleRequired
@@ -110,13 +111,14 @@ class EmailInvoiceAdminMixin:
             "form": form,
             "preview": preview,
             "can_send": not preview.problems and self.has_change_permission(request, invoice),
+            "needs_approval": needs_approval(invoice=invoice, actor=actor),
         }
         return TemplateResponse(request, "admin/billing/invoice/email_form.html", context)
 
     def _send(self, request, invoice, actor, send_request, action):
         if not self.has_change_permission(request, invoice):
             raise PermissionDenied
-        service = invoice_send_email if action == "send" else invoice_send_test_email
+        service = invoice_send_email_or_request if action == "send" else invoice_send_test_email
         try:
             result = service(invoice=invoice, actor=actor, request=send_request)
         except (DeliveryInProgress, RoleRequired) as exc:
@@ -127,9 +129,14 @@ class EmailInvoiceAdminMixin:
         if action == "test":
             self.message_user(request, f"Test e-mail queued to {request.user.email}.")
             return None
+        change_url = reverse("admin:billing_invoice_change", args=[invoice.pk])
+        if isinstance(result, ApprovalRequest):
+            note = "needs approval: the request waits for an approver"
+            self.message_user(request, f"E-mailing invoice {invoice} {note}.")
+            return HttpResponseRedirect(change_url)
         state = "queued" if result.created else f"already {result.message.status}"
         self.message_user(request, f"Invoice {invoice} e-mail {state}.", messages.SUCCESS)
-        return HttpResponseRedirect(reverse("admin:billing_invoice_change", args=[invoice.pk]))
+        return HttpResponseRedirect(change_url)
 
 
 class DefaultEmailTemplateForm(forms.ModelForm):

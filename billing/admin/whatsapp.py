@@ -9,11 +9,14 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from billing.admin.scoping import ScopedInline
+from billing.approvals.policy import needs_approval
+from billing.approvals.services import invoice_send_whatsapp_or_request
 from billing.errors import BillingError
+from billing.models import ApprovalRequest
 from billing.models.choices import Channel
 from billing.services.actors import Actor
 from billing.services.delivery import invoice_channels
-from billing.services.whatsapp import invoice_send_whatsapp, whatsapp_preview
+from billing.services.whatsapp import whatsapp_preview
 from config.admin import ReadOnlyAdminMixin
 from notifications.logs import mask_phone
 from notifications.models import Message
@@ -86,10 +89,15 @@ class WhatsAppInvoiceAdminMixin:
         if request.method == "POST":
             if not self.has_change_permission(request, invoice):
                 raise PermissionDenied
+            actor = Actor.for_user(request.user)
             try:
-                result = invoice_send_whatsapp(invoice=invoice, actor=Actor.for_user(request.user))
+                result = invoice_send_whatsapp_or_request(invoice=invoice, actor=actor)
             except BillingError as exc:
                 self.message_user(request, " ".join(exc.messages), messages.ERROR)
+                return HttpResponseRedirect(change_url)
+            if isinstance(result, ApprovalRequest):
+                note = "needs approval: the request waits for an approver"
+                self.message_user(request, f"Sending {invoice} on WhatsApp {note}.")
                 return HttpResponseRedirect(change_url)
             level = messages.SUCCESS if result.created else messages.WARNING
             note = "queued" if result.created else "already exists, not sent again"
@@ -104,6 +112,7 @@ class WhatsAppInvoiceAdminMixin:
             "invoice": invoice,
             "preview": whatsapp_preview(invoice),
             "recipient": mask_phone(str(invoice.customer.phone or "")),
+            "needs_approval": needs_approval(invoice=invoice, actor=Actor.for_user(request.user)),
             "change_url": change_url,
         }
         return TemplateResponse(request, "admin/billing/invoice/whatsapp_confirm.html", context)

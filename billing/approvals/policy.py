@@ -10,7 +10,7 @@ from billing.models.choices import Channel
 from billing.money import to_minor
 from billing.services.actors import SYSTEM, Actor
 from billing.services.delivery import invoice_channels
-from billing.services.invoice_email import invoice_email_preview
+from billing.services.invoice_email import SendInvoiceEmail, invoice_email_preview
 from billing.services.numbering import format_number
 from billing.services.whatsapp import whatsapp_preview
 
@@ -33,7 +33,7 @@ def approval_threshold(organization: Organization, currency: str) -> int | None:
 
 
 def needs_approval(*, invoice: Invoice, actor: Actor) -> bool:
-    """A staff member below approver, finalizing an invoice at or over the threshold.
+    """A staff member below approver, finalizing or sending an invoice at or over the threshold.
     API credentials, the system and superusers are not subject to it."""
     user = actor.user
     if user is None or user.is_superuser:
@@ -61,13 +61,29 @@ def rendered_messages(invoice: Invoice) -> dict:
     return {
         "number": provisional.number,
         "whatsapp": {**whatsapp_preview(provisional), "goes_out": Channel.WHATSAPP in goes_out},
-        "email": {
-            "goes_out": Channel.EMAIL in goes_out,
-            "to": list(email.to),
-            "subject": email.subject,
-            "preheader": email.preheader,
-            "text": email.text,
-            "html": email.html,
-            "problems": list(email.problems),
-        },
+        "email": {**_email_rendered(email), "goes_out": Channel.EMAIL in goes_out},
+    }
+
+
+def rendered_whatsapp_send(invoice: Invoice) -> dict:
+    """The WhatsApp message "Send on WhatsApp" would send now (the only message shown)."""
+    return {"number": invoice.number, "whatsapp": {**whatsapp_preview(invoice), "goes_out": True}}
+
+
+def rendered_email_send(*, invoice: Invoice, actor: Actor, request: SendInvoiceEmail) -> dict:
+    """The e-mail "E-mail invoice" would send now, with the asker's own subject, body,
+    recipients and copy."""
+    email = invoice_email_preview(invoice=invoice, actor=actor, request=request)
+    return {"number": invoice.number, "email": {**_email_rendered(email), "goes_out": True}}
+
+
+def _email_rendered(email) -> dict:
+    return {
+        "to": list(email.to),
+        "cc": list(email.cc),
+        "subject": email.subject,
+        "preheader": email.preheader,
+        "text": email.text,
+        "html": email.html,
+        "problems": list(email.problems),
     }

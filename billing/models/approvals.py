@@ -15,6 +15,8 @@ class ApprovalRequest(models.Model):
 
     class Action(models.TextChoices):
         FINALIZE = "finalize", "Finalize"
+        SEND_WHATSAPP = "send_whatsapp", "Send on WhatsApp"
+        SEND_EMAIL = "send_email", "E-mail"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -32,6 +34,9 @@ class ApprovalRequest(models.Model):
     amount = models.BigIntegerField(help_text="The invoice total when asked (minor units).")
     currency = models.CharField(max_length=4)
     rendered = models.JSONField(default=dict, help_text="The messages as they would go out.")
+    send_request = models.JSONField(
+        default=dict, blank=True, help_text="An e-mail's own sender, recipients, subject and body."
+    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -11,6 +11,7 @@ from billing.services.actors import Actor
 from billing.services.roles import staff_user_set
 from notifications.models import Message
 from tests.factories import CustomerFactory, OrganizationFactory, ProductFactory, make_invoice
+from tests.notifications.email_support import SmtpSink, issued_invoice, smtp_settings
 from tests.notifications.whatsapp_support import seed_invoice, seed_org
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -106,3 +107,47 @@ def test_an_approver_approves_seeing_the_whatsapp_and_the_email(
     )
     assert Message.objects.count() == 0
     page.screenshot(path=os.path.join(artifacts_dir, "workspace-approved.png"), full_page=True)
+
+
+def test_a_clerks_large_email_waits_and_the_approver_sees_it_as_it_will_go_out(
+    page, live_server, artifacts_dir, settings
+):
+    invoice = issued_invoice()  # 2,549.99 USD
+    org = invoice.organization
+    org.approval_amounts = {invoice.currency: "1000"}
+    org.save(update_fields=["approval_amounts"])
+    staff_user_set(username="carl", password="pw-browser-1", organization=org, role="clerk")
+    staff_user_set(username="anna", password="pw-browser-1", organization=org, role="approver")
+
+    with SmtpSink() as sink:
+        smtp_settings(settings, sink.port)
+        log_in(page, live_server, "carl")
+        page.goto(f"{live_server.url}/admin/billing/invoice/{invoice.pk}/email/")
+        page.fill("#id_subject", "Your invoice {:Invoice.Number:}")
+        page.fill("#id_body", "Dear {:Customer.Name:}, please pay {:Invoice.AmountDue:}.")
+        page.click("#send-email")
+        page.wait_for_selector(".messagelist li")
+        assert page.inner_text(".messagelist") == (
+            f"E-mailing invoice {invoice} needs approval: the request waits for an approver."
+        )
+        assert (sink.received, Message.objects.count()) == ([], 0)
+        approval = ApprovalRequest.objects.get()
+
+        page.context.clear_cookies()
+        log_in(page, live_server, "anna")
+        page.goto(f"{live_server.url}/admin/billing/approvalrequest/{approval.pk}/change/")
+        page.click("a.approval-approve")
+        page.wait_for_selector(".approval-rendered")
+        assert page.inner_text(".approval-email-subject") == "Your invoice INV-000001"
+        assert "Dear Jane Doe, please pay 2,549.99 USD." in page.inner_text(".approval-email-text")
+        assert page.locator(".approval-whatsapp").count() == 0
+        page.screenshot(
+            path=os.path.join(artifacts_dir, "workspace-approve-email.png"), full_page=True
+        )
+
+        page.click("input[name=confirm]")
+        page.wait_for_selector(".messagelist li")
+        assert page.inner_text(".messagelist") == "E-mail INV-000001 (Approved)."
+    assert len(sink.received) == 1
+    assert b"Subject: Your invoice INV-000001" in sink.received[0].content
+    assert Message.objects.get().created_by == "user:anna"
