@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("billing", "0011_reports_scale"),
+        ("billing", "0012_collections"),
     ]
 
     operations = [
