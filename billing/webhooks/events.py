@@ -1,0 +1,152 @@
+"""Event production: the one way an event row (and its deliveries) comes to exist.
+
+Producers call ``event_raise`` inside the transaction of the change they report, so the event
+commits or rolls back with it; delivery is queued only after commit.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from billing.money import dumps
+from billing.webhooks.models import ONCE_ONLY_TYPES, WebhookDelivery, WebhookEndpoint, WebhookEvent
+
+EVENT_TYPES = (
+    "invoice.created",
+    "invoice.updated",
+    "invoice.deleted",
+    "invoice.finalized",
+    "invoice.sent",
+    "invoice.delivery_failed",
+    "invoice.payment_recorded",
+    "invoice.paid",
+    "invoice.voided",
+    "invoice.marked_uncollectible",
+    "invoice.overdue",
+    "invoice.reminder_sent",
+    "invoice.disputed",
+    "message.status_changed",
+    "customer.opted_out",
+    "webhook.test",
+)
+STATUS_EVENTS = {
+    "OPEN": "invoice.finalized",
+    "PAID": "invoice.paid",
+    "VOID": "invoice.voided",
+    "UNCOLLECTIBLE": "invoice.marked_uncollectible",
+}
+
+
+@dataclass
+class EventSpec:
+    """What happened: its type, the invoice it is about (if any) and the other objects."""
+
+    type: str
+    invoice: object = None
+    objects: Mapping[str, object] = field(default_factory=dict)
+
+
+def timestamp_text(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _body(event: WebhookEvent, spec: EventSpec) -> str:
+    from billing.api.serializers.invoices import invoice_data
+
+    payload = {
+        "id": event.id,
+        "type": spec.type,
+        "event": spec.type,
+        "timestamp": timestamp_text(event.created_at),
+    }
+    if spec.invoice is not None:
+        payload["invoice"] = invoice_data(spec.invoice)
+    payload.update(spec.objects)
+    return dumps(payload, ensure_ascii=False, separators=(",", ":"))
+
+
+def _new_event(organization, spec: EventSpec, now: datetime) -> WebhookEvent:
+    event = WebhookEvent(
+        organization=organization,
+        type=spec.type,
+        invoice_id=spec.invoice.pk if spec.invoice is not None else None,
+        created_at=now,
+    )
+    event.body = _body(event, spec)
+    return event
+
+
+def subscribed_endpoints(organization) -> list[WebhookEndpoint]:
+    return list(WebhookEndpoint.objects.filter(organization=organization, enabled=True))
+
+
+def events_raise(
+    *,
+    organization,
+    specs: Sequence[EventSpec],
+    fresh: bool = False,
+    now: datetime | None = None,
+) -> list[WebhookEvent]:
+    """Write the events and one delivery per matching enabled endpoint, in the caller's
+    transaction; their delivery is queued on commit.
+
+    A once-only event already raised for its invoice is skipped (the database's unique
+    constraint decides, inside a savepoint). ``fresh`` says the invoices were created in this
+    very transaction: nothing can collide, so the events go in one statement.
+    """
+    if not specs:
+        return []
+    now = now or timezone.now()
+    events = [_new_event(organization, spec, now) for spec in specs]
+    if fresh:
+        WebhookEvent.objects.bulk_create(events)
+    else:
+        events = [event for event in events if _insert_once(event)]
+    _deliveries_for(organization, events, now)
+    return events
+
+
+def event_raise(
+    *, organization, type: str, invoice=None, now=None, **objects
+) -> WebhookEvent | None:
+    """One event (see ``events_raise``); None when a once-only event was raised already."""
+    raised = events_raise(
+        organization=organization, specs=[EventSpec(type, invoice, objects)], now=now
+    )
+    return raised[0] if raised else None
+
+
+def _insert_once(event: WebhookEvent) -> bool:
+    if event.type not in ONCE_ONLY_TYPES:
+        event.save(force_insert=True)
+        return True
+    try:
+        with transaction.atomic():
+            event.save(force_insert=True)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _deliveries_for(organization, events: Sequence[WebhookEvent], now: datetime) -> None:
+    endpoints = subscribed_endpoints(organization) if events else []
+    deliveries = [
+        WebhookDelivery(event=event, endpoint=endpoint, next_attempt_at=now)
+        for event in events
+        for endpoint in endpoints
+        if endpoint.subscribes(event.type)
+    ]
+    if deliveries:
+        WebhookDelivery.objects.bulk_create(deliveries)
+        queue_deliveries([d.pk for d in deliveries])
+
+
+def queue_deliveries(delivery_ids: Sequence) -> None:
+    """Wake the queue for these deliveries once the transaction commits."""
+    from notifications.queue import enqueue
+
+    ids = [str(pk) for pk in delivery_ids]
+    transaction.on_commit(lambda: enqueue("billing.webhooks.tasks.deliver", *ids))
