@@ -7,10 +7,32 @@ import uuid
 from django.db import migrations, models
 
 
+# Queue schedules: the delivery sweeper (retries that are due, attempts whose worker died) and
+# the overdue job. A data migration, like 0003, so every migrated database has them.
+SCHEDULES = {
+    "billing.webhooks_sweep": ("billing.webhooks.tasks.sweep", 1),
+    "billing.webhooks_overdue": ("billing.webhooks.tasks.raise_overdue", 60),
+}
+
+
+def create_schedules(apps, schema_editor):
+    Schedule = apps.get_model("django_q", "Schedule")
+    for name, (func, minutes) in SCHEDULES.items():
+        Schedule.objects.update_or_create(
+            name=name,
+            defaults={"func": func, "schedule_type": "I", "minutes": minutes, "repeats": -1},
+        )
+
+
+def remove_schedules(apps, schema_editor):
+    apps.get_model("django_q", "Schedule").objects.filter(name__in=list(SCHEDULES)).delete()
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
         ('billing', '0008_sdk_dialect'),
+        ('django_q', '0018_task_success_index'),
     ]
 
     operations = [
@@ -101,4 +123,5 @@ class Migration(migrations.Migration):
             model_name='webhookdelivery',
             index=models.Index(fields=['status', 'next_attempt_at'], name='webhook_delivery_due'),
         ),
+        migrations.RunPython(create_schedules, remove_schedules),
     ]
