@@ -9,6 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from billing.api.errors import envelope
 from billing.api.formats import SchemaJSONRenderer, SchemaJSONRenderer2
 from billing.api.views import catalog, email, invoices, messages
+from billing.webhooks import api as webhooks
 
 
 @csrf_exempt  # an API path: no cookies, so CSRF must not answer first with an HTML 403
@@ -71,6 +72,25 @@ urlpatterns = [
     path("taxes/<uuid:pk>", catalog.TaxDetailView.as_view(), name="api-tax"),
     path("wallets", catalog.WalletListView.as_view(), name="api-wallets"),
     path("wallets/<uuid:pk>", catalog.WalletDetailView.as_view(), name="api-wallet"),
+    path("webhooks", webhooks.WebhookListView.as_view(), name="api-webhooks"),
+    path("webhooks/<uuid:pk>", webhooks.WebhookDetailView.as_view(), name="api-webhook"),
+    path(
+        "webhooks/<uuid:pk>/rotate-secret",
+        webhooks.WebhookRotateView.as_view(),
+        name="api-webhook-rotate-secret",
+    ),
+    path("webhooks/<uuid:pk>/test", webhooks.WebhookTestView.as_view(), name="api-webhook-test"),
+    path(
+        "webhooks/<uuid:pk>/deliveries",
+        webhooks.WebhookDeliveriesView.as_view(),
+        name="api-webhook-deliveries",
+    ),
+    path("events", webhooks.EventListView.as_view(), name="api-events"),
+    path(
+        "events/<str:pk>/redeliver",
+        webhooks.EventRedeliverView.as_view(),
+        name="api-event-redeliver",
+    ),
     path(
         "recurring-invoices",
         catalog.RecurringListView.as_view(),
@@ -86,7 +106,8 @@ urlpatterns = [
 # these prefixes so it never shadows endpoints other apps mount elsewhere under /api/v0/.
 urlpatterns.append(
     re_path(
-        r"^(?P<rest>(invoices|customers|products|taxes|wallets|recurring-invoices)(/[\s\S]*)?)$",
+        r"^(?P<rest>(invoices|customers|products|taxes|wallets|recurring-invoices|webhooks|events)"
+        r"(/[\s\S]*)?)$",
         not_found,
     )
 )

@@ -89,13 +89,15 @@ def events_raise(
     specs: Sequence[EventSpec],
     fresh: bool = False,
     now: datetime | None = None,
+    endpoints: Sequence[WebhookEndpoint] | None = None,
 ) -> list[WebhookEvent]:
     """Write the events and one delivery per matching enabled endpoint, in the caller's
     transaction; their delivery is queued on commit.
 
     A once-only event already raised for its invoice is skipped (the database's unique
     constraint decides, inside a savepoint). ``fresh`` says the invoices were created in this
-    very transaction: nothing can collide, so the events go in one statement.
+    very transaction: nothing can collide, so the events go in one statement. ``endpoints``
+    narrows delivery to those (a test event is for one endpoint).
     """
     if not specs:
         return []
@@ -105,7 +107,9 @@ def events_raise(
         WebhookEvent.objects.bulk_create(events)
     else:
         events = [event for event in events if _insert_once(event)]
-    _deliveries_for(organization, events, now)
+    if endpoints is None:
+        endpoints = subscribed_endpoints(organization) if events else []
+    deliveries_create(events, endpoints, now=now)
     return events
 
 
@@ -131,13 +135,15 @@ def _insert_once(event: WebhookEvent) -> bool:
     return True
 
 
-def _deliveries_for(organization, events: Sequence[WebhookEvent], now: datetime) -> None:
-    endpoints = subscribed_endpoints(organization) if events else []
+def deliveries_create(
+    events: Sequence[WebhookEvent], endpoints: Sequence[WebhookEndpoint], *, now: datetime
+) -> None:
+    """One delivery per event and enabled endpoint subscribed to it, queued on commit."""
     deliveries = [
         WebhookDelivery(event=event, endpoint=endpoint, next_attempt_at=now)
         for event in events
         for endpoint in endpoints
-        if endpoint.subscribes(event.type)
+        if endpoint.enabled and (endpoint.subscribes(event.type) or event.type == "webhook.test")
     ]
     if deliveries:
         WebhookDelivery.objects.bulk_create(deliveries)
