@@ -1,3 +1,4 @@
+from billing.models.approvals import ApprovalEvent, ApprovalRequest
 from billing.models.catalog import Product, Tax, TaxComponent, Wallet
 from billing.models.customers import Customer, CustomerContact
 from billing.models.deliveries import InvoiceDelivery
@@ -11,6 +12,8 @@ from billing.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndp
 
 __all__ = [
     "ApiCredential",
+    "ApprovalEvent",
+    "ApprovalRequest",
     "Customer",
     "CustomerContact",
     "IdempotencyKey",

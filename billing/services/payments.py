@@ -7,6 +7,7 @@ from billing.errors import PaymentRejected
 from billing.models import Invoice, Payment
 from billing.services.actors import Actor
 from billing.services.invoices import audit_event, lock, mark_paid
+from billing.services.roles import role_authorize
 from billing.webhooks.events import event_raise
 
 PAYABLE = (Invoice.Status.OPEN, Invoice.Status.UNCOLLECTIBLE)
@@ -37,6 +38,7 @@ def payment_record(
     paid_at: datetime | None = None,
 ) -> Payment:
     """Record money received (minor units). The invoice becomes PAID when nothing is left due."""
+    role_authorize(actor=actor, organization_id=invoice.organization_id, action="record_payment")
     invoice = lock(invoice)
     if invoice.status not in PAYABLE:
         raise PaymentRejected(

@@ -31,7 +31,7 @@ def remove_schedules(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0008_sdk_dialect'),
+        ('billing', '0010_approvals'),
         ('django_q', '0018_task_success_index'),
     ]
 
