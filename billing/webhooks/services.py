@@ -24,7 +24,8 @@ def event_filter_problems(events) -> list[str]:
     return []
 
 
-def _validate(*, url: str | None = None, events=None) -> None:
+def validate_endpoint(*, url: str | None = None, events=None) -> None:
+    """Raise ``InvalidEndpoint`` listing every problem of a URL and/or event filter."""
     problems = []
     if url is not None:
         if len(url) > MAX_URL_LENGTH:
@@ -41,7 +42,7 @@ def _validate(*, url: str | None = None, events=None) -> None:
 
 
 def endpoint_create(*, organization, url: str, events: list[str], description: str = ""):
-    _validate(url=url, events=events)
+    validate_endpoint(url=url, events=events)
     return WebhookEndpoint.objects.create(
         organization=organization,
         url=url,
@@ -55,7 +56,7 @@ def endpoint_update(*, endpoint: WebhookEndpoint, **fields) -> WebhookEndpoint:
     """PATCH: ``url``, ``events``, ``enabled``, ``description``. Enabling again clears the
     reason and the failure streak; events raised while disabled stay undelivered."""
     endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
-    _validate(url=fields.get("url"), events=fields.get("events"))
+    validate_endpoint(url=fields.get("url"), events=fields.get("events"))
     changed = [name for name in ("url", "description") if name in fields]
     for name in changed:
         setattr(endpoint, name, fields[name])

@@ -8,18 +8,8 @@ from django.utils import timezone
 from standardwebhooks import Webhook
 
 from billing.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
-from tests.webhooks.support import Receiver, start_receiver
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def receiver():
-    receiver = Receiver()
-    server = start_receiver(receiver)
-    yield receiver
-    server.shutdown()
-    server.server_close()
 
 
 def register(api, url, events=("*",), **extra):
