@@ -5,7 +5,7 @@ from django.conf import settings
 
 from tests.factories import OrganizationFactory
 from tests.notifications.whatsapp_support import STUB_BASE_URL
-from tests.webhooks.support import Receiver, start_receiver
+from tests.webhooks.receiver import Receiver, start_receiver
 
 
 def pytest_report_header(config):

@@ -71,18 +71,18 @@ def claim(delivery_id, *, now: datetime) -> WebhookDelivery | None:
     """Take the next attempt of a due delivery; None when it is not due or another worker has
     it. A lapsed attempt is logged as lost before the new one starts."""
     with transaction.atomic():
-        current = due(now).filter(pk=delivery_id).values("status", "attempts").first()
-        if current is None:
+        found = due(now).filter(pk=delivery_id).select_related("event", "endpoint").first()
+        if found is None:
             return None
-        mine = current["attempts"] + 1
-        held = Q(attempts=current["attempts"])
-        if not _move(
-            delivery_id, Status.SENDING, where=held, now=now, attempts=mine, lease_until=now + LEASE
-        ):
+        held, lapsed = Q(attempts=found.attempts), found.status == Status.SENDING
+        found.attempts, found.lease_until = found.attempts + 1, now + LEASE
+        fields = {"attempts": found.attempts, "lease_until": found.lease_until}
+        if not _move(delivery_id, Status.SENDING, where=held, now=now, **fields):
             return None
-        if current["status"] == Status.SENDING:
-            _log_lost(delivery_id, current["attempts"], now)
-    return WebhookDelivery.objects.select_related("event", "endpoint").get(pk=delivery_id)
+        if lapsed:
+            _log_lost(delivery_id, found.attempts - 1, now)
+    found.status = Status.SENDING
+    return found
 
 
 def _log_lost(delivery_id, number: int, now: datetime) -> None:
@@ -110,7 +110,8 @@ def attempt(delivery_id, *, now: datetime | None = None) -> str | None:
         return _failed(delivery, now=now, error=str(exc)[:300])
     if 200 <= answer.status < 300:
         _finish(delivery, Status.DELIVERED, now=now, answer=answer)
-        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(failing_since=None)
+        if endpoint.failing_since is not None:  # the streak ends (no write when there is none)
+            WebhookEndpoint.objects.filter(pk=endpoint.pk).update(failing_since=None)
         return Status.DELIVERED
     if answer.status == 410:
         _finish(delivery, Status.FAILED, now=now, answer=answer)

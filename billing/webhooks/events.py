@@ -151,8 +151,30 @@ def deliveries_create(
 
 
 def queue_deliveries(delivery_ids: Sequence) -> None:
-    """Wake the queue for these deliveries once the transaction commits."""
+    """Wake the queue for these deliveries, never before they are committed.
+
+    With the ORM broker on the same database the task row is inserted in the very transaction:
+    it becomes visible with the deliveries, and the request pays no second write transaction
+    (on SQLite a second one costs a quarter of invoice-creation throughput). Otherwise (Redis,
+    or the synchronous queue of the tests) the task is pushed on commit.
+    """
     from notifications.queue import enqueue
 
     ids = [str(pk) for pk in delivery_ids]
-    transaction.on_commit(lambda: enqueue("billing.webhooks.tasks.deliver", *ids))
+    wake = lambda: enqueue("billing.webhooks.tasks.deliver", *ids)  # noqa: E731
+    if _broker_commits_with_us():
+        wake()
+    else:
+        transaction.on_commit(wake)
+
+
+def _broker_commits_with_us() -> bool:
+    from django_q.conf import Conf
+
+    connection = transaction.get_connection()
+    return (
+        not Conf.SYNC
+        and not getattr(Conf, "REDIS", None)
+        and connection.alias == Conf.ORM
+        and connection.in_atomic_block
+    )

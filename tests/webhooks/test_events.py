@@ -1,6 +1,7 @@
 """Every event type is produced by its action, in its transaction, and once where the spec says."""
 
 import json
+import os
 from datetime import timedelta
 from decimal import Decimal
 
@@ -22,6 +23,7 @@ from billing.services.invoices import (
 )
 from billing.services.payments import payment_record
 from billing.services.whatsapp import record_opt_out
+from billing.webhooks.events import event_raise
 from billing.webhooks.models import WebhookDelivery, WebhookEvent
 from billing.webhooks.overdue import overdue_events_raise
 from tests.factories import CustomerFactory, OrganizationFactory, ProductFactory, make_invoice
@@ -187,3 +189,21 @@ def test_deliveries_only_to_enabled_endpoints_that_subscribe():
         ],
         key=lambda r: (str(r[0]), r[1]),
     )
+
+
+@pytest.mark.skipif(bool(os.environ.get("REDIS_URL")), reason="the ORM broker's own path")
+def test_with_the_orm_broker_the_wake_up_commits_or_rolls_back_with_the_deliveries(monkeypatch):
+    from django_q.conf import Conf
+    from django_q.models import OrmQ
+
+    monkeypatch.setattr(Conf, "SYNC", False)
+    org = OrganizationFactory()
+    endpoint(org)
+    before = OrmQ.objects.count()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        event_raise(organization=org, type="webhook.test")
+        raise RuntimeError("rolled back")
+    assert (OrmQ.objects.count(), WebhookDelivery.objects.count()) == (before, 0)
+    with transaction.atomic():
+        event_raise(organization=org, type="webhook.test")
+    assert (OrmQ.objects.count(), WebhookDelivery.objects.count()) == (before + 1, 1)
