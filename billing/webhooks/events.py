@@ -161,7 +161,13 @@ def queue_deliveries(delivery_ids: Sequence) -> None:
     from notifications.queue import enqueue
 
     ids = [str(pk) for pk in delivery_ids]
-    wake = lambda: enqueue("billing.webhooks.tasks.deliver", *ids)  # noqa: E731
+
+    def wake():
+        # One task per delivery: the workers share a bulk's deliveries, and one slow receiver
+        # (15 s per attempt) cannot push a task past the cluster's timeout.
+        for pk in ids:
+            enqueue("billing.webhooks.tasks.deliver", pk)
+
     if _broker_commits_with_us():
         wake()
     else:

@@ -23,7 +23,7 @@ from billing.services.invoices import (
 )
 from billing.services.payments import payment_record
 from billing.services.whatsapp import record_opt_out
-from billing.webhooks.events import event_raise
+from billing.webhooks.events import EventSpec, event_raise, events_raise
 from billing.webhooks.models import WebhookDelivery, WebhookEvent
 from billing.webhooks.overdue import overdue_events_raise
 from tests.factories import CustomerFactory, OrganizationFactory, ProductFactory, make_invoice
@@ -205,5 +205,6 @@ def test_with_the_orm_broker_the_wake_up_commits_or_rolls_back_with_the_deliveri
         raise RuntimeError("rolled back")
     assert (OrmQ.objects.count(), WebhookDelivery.objects.count()) == (before, 0)
     with transaction.atomic():
-        event_raise(organization=org, type="webhook.test")
-    assert (OrmQ.objects.count(), WebhookDelivery.objects.count()) == (before + 1, 1)
+        events_raise(organization=org, specs=[EventSpec("webhook.test"), EventSpec("webhook.test")])
+    # one task per delivery, so the workers share them
+    assert (OrmQ.objects.count(), WebhookDelivery.objects.count()) == (before + 2, 2)
