@@ -13,6 +13,7 @@ class BillingConfig(AppConfig):
         from billing.collections.replies import on_customer_reply
         from billing.services.delivery_summary import record_message_status
         from billing.services.whatsapp import record_opt_out
+        from billing.webhooks.receivers import record_message_event
         from notifications.hooks import (
             customer_replied,
             message_status_changed,
@@ -25,6 +26,9 @@ class BillingConfig(AppConfig):
         )
         message_status_changed.connect(on_status_change, dispatch_uid="billing.fallback")
         customer_replied.connect(on_customer_reply, dispatch_uid="billing.customer_reply")
+        message_status_changed.connect(
+            record_message_event, dispatch_uid="billing.webhooks.record_message_event"
+        )
         post_migrate.connect(sync_role_groups, sender=self, dispatch_uid="billing.role_groups")
 
 

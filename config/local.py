@@ -105,6 +105,8 @@ def main() -> int:
     os.environ.setdefault("DEBUG", "true")
     # Links in e-mails and webhook registrations must point where this runner really listens.
     os.environ.setdefault("SITE_URL", f"http://127.0.0.1:{WEB_PORT}")
+    # Webhook endpoints may be local receivers (http://127.0.0.1:…) in a local run.
+    os.environ.setdefault("WEBHOOK_ALLOW_PRIVATE_URLS", "true")
     import django
 
     django.setup()

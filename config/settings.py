@@ -201,6 +201,11 @@ NOTIFICATIONS_EMAIL_ATTACHMENTS = {"invoice_pdf": "billing.pdf.invoice_attachmen
 # Asked before a message is created and again right before the provider call: "" or a refusal.
 NOTIFICATIONS_RECIPIENT_POLICY = "billing.services.whatsapp.recipient_refusal"
 
+# --- Integrator webhooks ---------------------------------------------------------------------
+# Lets endpoints use http:// and loopback/private addresses (local receivers only); when off,
+# the SSRF rules apply at registration and at every attempt. Warned about with DEBUG off.
+WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=False)
+
 # --- API --------------------------------------------------------------------------------------
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="100/min")
 # Failed API authentications per client address and per key before 429 (the admin login has

@@ -5,6 +5,7 @@ from django.conf import settings
 
 from tests.factories import OrganizationFactory
 from tests.notifications.whatsapp_support import STUB_BASE_URL
+from tests.webhooks.receiver import Receiver, start_receiver
 
 
 def pytest_report_header(config):
@@ -53,3 +54,13 @@ def stub_channel(settings):
     settings.ONEMSG_CHANNEL_ID = "sandbox"
     settings.ONEMSG_TOKEN = "secret-channel-token"
     settings.ONEMSG_TEMPLATE_NAMESPACE = "sandbox_namespace"
+
+
+@pytest.fixture
+def receiver():
+    """A real HTTP receiver on 127.0.0.1 for integrator webhooks, scripted per request."""
+    receiver = Receiver()
+    server = start_receiver(receiver)
+    yield receiver
+    server.shutdown()
+    server.server_close()

@@ -37,6 +37,7 @@ LOCAL_ONLY = (
     "DEBUG",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
     "AUTH_FAILURE_LIMIT",
+    "WEBHOOK_ALLOW_PRIVATE_URLS",
 )
 CLEAN = {k: v for k, v in os.environ.items() if k not in LOCAL_ONLY}
 
@@ -134,6 +135,20 @@ def test_production_with_the_local_sandbox_is_flagged():
     )
     assert result.returncode != 0
     assert "notifications.W001" in result.stdout + result.stderr
+
+
+def test_private_webhook_urls_with_debug_off_are_flagged():
+    result = run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        {**PRODUCTION, "WEBHOOK_ALLOW_PRIVATE_URLS": "true"},
+    )
+    assert result.returncode != 0
+    assert "billing.W001" in result.stdout + result.stderr
+    local = run(
+        ["manage.py", "check"],
+        {**PRODUCTION, "DEBUG": "true", "WEBHOOK_ALLOW_PRIVATE_URLS": "true"},
+    )
+    assert "billing.W001" not in local.stdout + local.stderr
 
 
 def test_production_refuses_a_missing_secret_key():

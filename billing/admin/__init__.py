@@ -6,6 +6,16 @@ from billing.admin import (
     email,
     invoices,
     organizations,
+    webhooks,
 )
 
-__all__ = ["adopted", "approvals", "catalog", "customers", "email", "invoices", "organizations"]
+__all__ = [
+    "adopted",
+    "approvals",
+    "catalog",
+    "customers",
+    "email",
+    "invoices",
+    "organizations",
+    "webhooks",
+]

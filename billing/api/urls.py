@@ -9,6 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from billing.api.errors import envelope
 from billing.api.formats import SchemaJSONRenderer, SchemaJSONRenderer2
 from billing.api.views import catalog, collections, email, exports, invoices, messages, reports
+from billing.webhooks import api as webhooks
 
 
 @csrf_exempt  # an API path: no cookies, so CSRF must not answer first with an HTML 403
@@ -102,6 +103,25 @@ urlpatterns = [
     path("taxes/<uuid:pk>", catalog.TaxDetailView.as_view(), name="api-tax"),
     path("wallets", catalog.WalletListView.as_view(), name="api-wallets"),
     path("wallets/<uuid:pk>", catalog.WalletDetailView.as_view(), name="api-wallet"),
+    path("webhooks", webhooks.WebhookListView.as_view(), name="api-webhooks"),
+    path("webhooks/<uuid:pk>", webhooks.WebhookDetailView.as_view(), name="api-webhook"),
+    path(
+        "webhooks/<uuid:pk>/rotate-secret",
+        webhooks.WebhookRotateView.as_view(),
+        name="api-webhook-rotate-secret",
+    ),
+    path("webhooks/<uuid:pk>/test", webhooks.WebhookTestView.as_view(), name="api-webhook-test"),
+    path(
+        "webhooks/<uuid:pk>/deliveries",
+        webhooks.WebhookDeliveriesView.as_view(),
+        name="api-webhook-deliveries",
+    ),
+    path("events", webhooks.EventListView.as_view(), name="api-events"),
+    path(
+        "events/<str:pk>/redeliver",
+        webhooks.EventRedeliverView.as_view(),
+        name="api-event-redeliver",
+    ),
     path(
         "recurring-invoices",
         catalog.RecurringListView.as_view(),
@@ -118,7 +138,7 @@ urlpatterns = [
 urlpatterns.append(
     re_path(
         r"^(?P<rest>(invoices|customers|products|taxes|wallets|recurring-invoices|reports"
-        r"|reminder-policy|reminders)(/[\s\S]*)?)$",
+        r"|reminder-policy|reminders|webhooks|events)(/[\s\S]*)?)$",
         not_found,
     )
 )

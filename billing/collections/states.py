@@ -6,7 +6,6 @@ writes the reminder's event on the invoice timeline in the same transaction, and
 ``record_event`` about the moves integrators care for.
 """
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,7 +15,6 @@ from django.utils import timezone
 
 from billing.collections.models import Reminder, ReminderEvent
 
-logger = logging.getLogger(__name__)
 S = Reminder.Status
 
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -73,6 +71,10 @@ def reminder_transition(
 
 def record_event(kind: str, *, invoice_id, data: Mapping[str, Any]) -> None:
     """Where collections hands integrators an event (``invoice.reminder_sent``,
-    ``invoice.disputed``, ``invoice.overdue``). Integrator webhooks store and deliver them;
-    until they subscribe here, the event is logged."""
-    logger.info("collections event %s for invoice %s: %s", kind, invoice_id, dict(data))
+    ``invoice.disputed``, ``invoice.overdue``): written in the caller's transaction by integrator
+    webhooks, which deliver it to the organization's endpoints (once-only types stay once)."""
+    from billing.models import Invoice
+    from billing.webhooks.events import event_raise
+
+    invoice = Invoice.objects.select_related("organization").get(pk=invoice_id)
+    event_raise(organization=invoice.organization, type=kind, invoice=invoice, **data)

@@ -10,6 +10,7 @@ from billing.models.memberships import Membership, Role
 from billing.models.organizations import ApiCredential, InvoiceSequence, Organization
 from billing.models.ratelimit import RateLimitCounter
 from billing.models.recurring import RecurringInvoice, RecurringOccurrence
+from billing.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
     "ApiCredential",
@@ -37,4 +38,8 @@ __all__ = [
     "Tax",
     "TaxComponent",
     "Wallet",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
 ]

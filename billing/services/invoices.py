@@ -26,6 +26,7 @@ from billing.services.invoice_email import invoice_email_on_open
 from billing.services.numbering import allocate_numbers
 from billing.services.roles import role_authorize
 from billing.services.whatsapp import invoice_send_whatsapp
+from billing.webhooks.events import STATUS_EVENTS, EventSpec, event_raise, events_raise
 
 Status = Invoice.Status
 
@@ -78,9 +79,9 @@ def _transition(
 ) -> InvoiceEvent:
     """The only place that assigns ``Invoice.status``.
 
-    A stored invoice is saved and its audit event inserted here. An invoice not inserted yet
-    (created and opened in one transaction) gets neither: its caller inserts the row and the
-    returned event together, so the move costs no UPDATE.
+    A stored invoice is saved and its audit event and integrator event inserted here. An
+    invoice not inserted yet (created and opened in one transaction) gets neither: its caller
+    inserts the row and the returned event together, so the move costs no UPDATE.
     """
     _ensure_can(invoice, to)
     from_status, invoice.status = invoice.status, to
@@ -88,6 +89,7 @@ def _transition(
     if not invoice._state.adding:
         invoice.save(update_fields=["status", "updated_at", *fields])
         event.save(force_insert=True)
+        event_raise(organization=invoice.organization, type=STATUS_EVENTS[to], invoice=invoice)
     return event
 
 
@@ -300,6 +302,9 @@ def invoices_insert(organization, new: Sequence[NewInvoice], *, actor: Actor) ->
     for n in new:
         remember_related(n.invoice, items=n.lines)
     plan_on_open(opening, now=now)
+    specs = [EventSpec("invoice.created", n.invoice) for n in new]
+    specs += [EventSpec("invoice.finalized", invoice) for invoice in opening]
+    events_raise(organization=organization, specs=specs, fresh=True, now=now)
     for invoice in opening:
         _deliver(invoice, actor=actor)
 
@@ -339,7 +344,9 @@ def invoice_update_draft(
         _apply_totals(invoice, _new_items(invoice, items))  # refuses before anything is written
         _replace_items(invoice, items)
     invoice.save()
-    return invoice_reprice_draft(invoice=invoice)
+    invoice = invoice_reprice_draft(invoice=invoice)
+    event_raise(organization=invoice.organization, type="invoice.updated", invoice=invoice)
+    return invoice
 
 
 @transaction.atomic
@@ -359,6 +366,7 @@ def invoice_delete_draft(*, invoice: Invoice, actor: Actor) -> None:
         raise NotEditable(
             f"Only draft invoices can be deleted; invoice {invoice} is {invoice.status}"
         )
+    event_raise(organization=invoice.organization, type="invoice.deleted", invoice=invoice)
     invoice.delete()
 
 
@@ -466,8 +474,10 @@ def invoice_save_draft(*, invoice: Invoice, actor: Actor) -> Invoice:
     _validate_refs(invoice)
     if not adding:
         invoice.save(update_fields=[*ADMIN_FIELDS, "updated_at"])
+        event_raise(organization=invoice.organization, type="invoice.updated", invoice=invoice)
         return invoice
     invoice.created_by = actor.user
     invoice.save(force_insert=True)
     audit_event(invoice, "", Status.DRAFT, actor=actor, note="created")
+    event_raise(organization=invoice.organization, type="invoice.created", invoice=invoice)
     return invoice

@@ -8,6 +8,7 @@ from billing.models import Invoice, Payment
 from billing.services.actors import Actor
 from billing.services.invoices import audit_event, lock, mark_paid
 from billing.services.roles import role_authorize
+from billing.webhooks.events import event_raise
 
 PAYABLE = (Invoice.Status.OPEN, Invoice.Status.UNCOLLECTIBLE)
 
@@ -54,6 +55,12 @@ def payment_record(
         recorded_by=actor.user,
     )
     invoice.amount_paid += amount
+    event_raise(
+        organization=invoice.organization,
+        type="invoice.payment_recorded",
+        invoice=invoice,
+        payment=payment_data(payment),
+    )
     note = f"payment {invoice.money(amount)} by {method}"
     if invoice.amount_due == 0:
         mark_paid(invoice, actor=actor, paid_at=paid_at, note=note)
@@ -61,3 +68,10 @@ def payment_record(
         invoice.save(update_fields=["amount_paid", "updated_at"])
         audit_event(invoice, invoice.status, invoice.status, actor=actor, note=note)
     return payment
+
+
+def payment_data(payment: Payment) -> dict:
+    """The API's representation of a payment (its ``transactions`` entry)."""
+    from billing.api.serializers.invoices import TransactionSerializer
+
+    return TransactionSerializer(payment).data

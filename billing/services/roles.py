@@ -32,6 +32,9 @@ _SEE = {
         "invoiceevent",
         "approvalrequest",
         "approvalevent",
+        "webhookendpoint",
+        "webhookdelivery",
+        "webhookattempt",
     ],
     "notifications": [
         "message",
@@ -45,7 +48,7 @@ _SEE = {
 }
 _PREPARE = ["customer", "customercontact", "product", "tax", "taxcomponent", "wallet", "invoice"]
 _SETTINGS = {
-    "billing": ["apicredential"],
+    "billing": ["apicredential", "webhookendpoint"],
     "notifications": ["defaultemailtemplate", "whatsappchannel", "whatsapptemplate"],
 }
 

@@ -93,11 +93,27 @@ def record_opt_out(*, channel: str, recipient: str, tenant_id, occurred_at, **_)
     WhatsApp messages. The shared default channel has no tenant: every organization honours it."""
     if channel != WHATSAPP:
         return 0
-    customers = Customer.objects.filter(phone=recipient)
+    customers = Customer.objects.filter(phone=recipient).select_related("organization")
     if tenant_id:
         customers = customers.filter(organization_id=tenant_id)
     with transaction.atomic():
-        return customers.update(whatsapp_opted_out_at=occurred_at)
+        changed = list(customers.select_for_update(of=("self",)))
+        for customer in changed:
+            customer.whatsapp_opted_out_at = occurred_at
+            customer.save(update_fields=["whatsapp_opted_out_at"])
+            customer_opted_out_event(customer=customer)
+        return len(changed)
+
+
+def customer_opted_out_event(*, customer: Customer) -> None:
+    from billing.api.serializers.customers import CustomerSerializer
+    from billing.webhooks.events import event_raise
+
+    event_raise(
+        organization=customer.organization,
+        type="customer.opted_out",
+        customer=CustomerSerializer(customer).data,
+    )
 
 
 def messages_for(invoices: Iterable[Invoice]):

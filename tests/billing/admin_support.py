@@ -7,6 +7,7 @@ from billing.models import CustomerContact, TaxComponent
 from billing.services.actors import Actor
 from billing.services.payments import payment_record
 from billing.services.roles import staff_user_set
+from billing.webhooks.models import WebhookEndpoint
 from notifications.models import DefaultEmailTemplate, Message, WhatsAppChannel, WhatsAppTemplate
 from tests.factories import (
     ApiCredentialFactory,
@@ -29,6 +30,10 @@ def build_tenant(marker: str):
     TaxComponent.objects.create(tax=tax, name=f"{marker} part", rate=5)
     WalletFactory(organization=org, address=f"0x{marker}wallet")
     ApiCredentialFactory(organization=org, name=f"{marker} key")
+    # Before the invoices: their events make deliveries to it.
+    WebhookEndpoint.objects.create(
+        organization=org, url=f"http://127.0.0.1:9/{marker.lower()}", events=["*"]
+    )
     draft = make_invoice(org, customer=customer)
     paid = make_invoice(org, customer=customer, status="OPEN", partial_payment=True)
     payment_record(

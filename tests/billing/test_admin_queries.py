@@ -24,6 +24,7 @@ from billing.models import (
 from billing.services.actors import Actor
 from billing.services.payments import payment_record
 from billing.services.roles import staff_user_set
+from billing.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from notifications.models import DefaultEmailTemplate, Message, WhatsAppChannel, WhatsAppTemplate
 from tests.billing.admin_support import approval_for, make_member
 from tests.factories import (
@@ -56,6 +57,17 @@ def whatsapp_template(org, i):
     )
 
 
+def webhook_endpoint(org, i):
+    return WebhookEndpoint.objects.create(
+        organization=org, url=f"http://127.0.0.1:9/{i}", events=["*"]
+    )
+
+
+def webhook_delivery(org, i):
+    event = WebhookEvent.objects.create(organization=org, type="webhook.test", body="{}")
+    WebhookDelivery.objects.create(event=event, endpoint=webhook_endpoint(org, i))
+
+
 def approval(org, i):
     maker = staff_user_set(
         username=f"maker-{org.slug}-{i}", password="pw-12345", organization=org, role="clerk"
@@ -76,6 +88,8 @@ ROWS = {
     Wallet: lambda org, i: WalletFactory(organization=org),
     Message: message,
     WhatsAppTemplate: whatsapp_template,
+    WebhookEndpoint: webhook_endpoint,
+    WebhookDelivery: webhook_delivery,
 }
 # one row per organization: counted on the operator's "all organizations" view
 PER_ORGANIZATION = {

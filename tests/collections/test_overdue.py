@@ -1,13 +1,14 @@
 """The overdue sweep: once per invoice, at the first midnight after the due date in the
 organization's zone."""
 
-import logging
+import json
 from datetime import UTC, datetime
 
 import pytest
 
 from billing.collections.overdue import overdue_sweep
 from billing.models import Invoice
+from billing.webhooks.models import WebhookEvent
 from tests.collections.support import DUE, PLANNED_ON, Clock, open_invoice
 
 
@@ -16,11 +17,8 @@ def clock(monkeypatch):
     return Clock(monkeypatch, PLANNED_ON)
 
 
-def test_an_invoice_becomes_overdue_once_after_midnight_in_the_organizations_zone(
-    org, clock, caplog
-):
+def test_an_invoice_becomes_overdue_once_after_midnight_in_the_organizations_zone(org, clock):
     invoice = open_invoice(org)  # due Friday 19 June, organization in Berlin
-    caplog.set_level(logging.INFO, logger="billing.collections.states")
     last_minute = datetime(2026, 6, 19, 21, 59, tzinfo=UTC)  # 23:59 in Berlin
     midnight = datetime(2026, 6, 19, 22, 0, tzinfo=UTC)
 
@@ -33,9 +31,9 @@ def test_an_invoice_becomes_overdue_once_after_midnight_in_the_organizations_zon
     assert counts == [0, 1, 0]
     invoice.refresh_from_db()
     assert invoice.overdue_at == midnight
-    events = [r.getMessage() for r in caplog.records if "invoice.overdue" in r.getMessage()]
-    assert events == [
-        f"collections event invoice.overdue for invoice {invoice.pk}: {{'due_date': '{DUE}'}}"
+    events = WebhookEvent.objects.filter(type="invoice.overdue")
+    assert [(e.invoice_id, json.loads(e.body)["due_date"]) for e in events] == [
+        (invoice.pk, str(DUE))
     ]
 
 

@@ -1,0 +1,51 @@
+"""Message events come through ``notifications.hooks.message_status_changed``."""
+
+import json
+
+import pytest
+
+from billing.services.actors import Actor
+from billing.services.invoice_email import invoice_send_email
+from billing.services.whatsapp import invoice_send_whatsapp
+from billing.webhooks.models import WebhookEvent
+from tests.notifications.email_support import SmtpSink, issued_invoice, smtp_settings
+from tests.webhooks.support import event_types
+
+pytestmark = pytest.mark.django_db
+API = Actor(label="api:ck_test")
+
+
+def test_every_message_move_is_an_event_and_the_first_accepted_one_sends_the_invoice(
+    settings, django_capture_on_commit_callbacks
+):
+    invoice = issued_invoice()
+    before = event_types(invoice.organization)
+    with SmtpSink() as sink:
+        smtp_settings(settings, sink.port)
+        with django_capture_on_commit_callbacks(execute=True):
+            first = invoice_send_email(invoice=invoice, actor=API).message
+        with django_capture_on_commit_callbacks(execute=True):
+            invoice_send_email(invoice=invoice, actor=API)
+    new = event_types(invoice.organization)[len(before) :]
+    assert new.count("invoice.sent") == 1
+    assert new.count("message.status_changed") == 4  # sending, sent; twice
+    assert "invoice.delivery_failed" not in new
+
+    changed = WebhookEvent.objects.filter(type="message.status_changed").order_by("created_at")
+    body = json.loads(changed[1].body)
+    assert body["message"]["id"] == str(first.pk)
+    assert (body["message"]["status"], body["message"]["channel"]) == ("sent", "email")
+    assert body["message"]["invoice_id"] == str(invoice.pk)
+    assert body["invoice"]["id"] == str(invoice.pk)
+    assert [e["status"] for e in body["message"]["events"]] == ["sending", "sent"]
+
+
+def test_every_channel_failed_raises_delivery_failed(django_capture_on_commit_callbacks):
+    invoice = issued_invoice()
+    with django_capture_on_commit_callbacks(execute=True):
+        rejected = invoice_send_whatsapp(invoice=invoice, actor=API).message  # no consent
+    assert rejected.status == "rejected"
+    failed = WebhookEvent.objects.get(type="invoice.delivery_failed")
+    body = json.loads(failed.body)
+    assert (body["invoice"]["id"], body["message"]["status"]) == (str(invoice.pk), "rejected")
+    assert WebhookEvent.objects.filter(type="invoice.sent").count() == 0
