@@ -57,6 +57,16 @@ LIFECYCLE = {
 }
 
 
+# A finalized invoice is read-only: its page has no Save buttons (sends and payments have
+# their own pages).
+FINALIZED_SUBMIT_ROW = {
+    "show_save": False,
+    "show_save_and_continue": False,
+    "show_save_and_add_another": False,
+    "show_save_as_new": False,
+}
+
+
 class InvoiceForm(forms.ModelForm):
     payment_methods = forms.MultipleChoiceField(
         choices=PaymentMethod.choices, widget=forms.CheckboxSelectMultiple
@@ -113,6 +123,8 @@ class ItemFormSet(forms.BaseInlineFormSet):
     def clean(self):
         super().clean()
         invoice = self.instance
+        if invoice.status != Status.DRAFT:
+            return  # a finalized invoice's items are shown, never taken from the request
         kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
         too_many = rules.item_count_problem(len(kept))
         if too_many:
@@ -355,6 +367,10 @@ class InvoiceAdmin(EmailInvoiceAdminMixin, WhatsAppInvoiceAdminMixin, admin.Mode
     def change_view(self, request, object_id, form_url="", extra_context=None):
         invoice = self.get_object(request, object_id)
         extra_context = extra_context or {}
+        if invoice is not None and invoice.status != Status.DRAFT:
+            if request.method == "POST":
+                return self._refuse_edit(request, invoice)
+            extra_context.update(FINALIZED_SUBMIT_ROW)
         if invoice is not None:
             extra_context["lifecycle_actions"] = [
                 (slug, spec[0])
@@ -366,6 +382,15 @@ class InvoiceAdmin(EmailInvoiceAdminMixin, WhatsAppInvoiceAdminMixin, admin.Mode
                 Status.UNCOLLECTIBLE,
             )
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def _refuse_edit(self, request, invoice: Invoice) -> HttpResponseRedirect:
+        self.message_user(
+            request,
+            f"Invoice {invoice} is {invoice.get_status_display().lower()}: it cannot be edited. "
+            "Correct it with a credit note.",
+            messages.ERROR,
+        )
+        return HttpResponseRedirect(self._change_url(invoice))
 
     def _invoice_or_404(self, request, object_id) -> Invoice:
         invoice = self.get_object(request, object_id)
