@@ -2,18 +2,17 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
 from billing.admin.email import EmailInvoiceAdminMixin
 from billing.admin.filters import InvoiceStatusFilter
+from billing.admin.payments import PaymentAdminMixin, reverse_link
 from billing.admin.whatsapp import MessageLogInline, WhatsAppInvoiceAdminMixin
 from billing.errors import BillingError
 from billing.models import Invoice, InvoiceEvent, InvoiceItem, Payment
 from billing.models.choices import PaymentMethod
-from billing.money import MoneyError, to_major, to_minor
 from billing.services import draft_rules as rules
 from billing.services.actors import Actor
 from billing.services.invoices import (
@@ -26,7 +25,6 @@ from billing.services.invoices import (
     invoice_save_draft,
     invoice_void,
 )
-from billing.services.payments import payment_record
 from config.admin import ReadOnlyAdminMixin
 
 Status = Invoice.Status
@@ -196,12 +194,22 @@ class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 class PaymentInline(ReadOnlyInline):
     model = Payment
-    fields = ("paid_at", "amount_display", "method", "reference", "recorded_by")
+    fields = ("paid_at", "amount_display", "method", "reference", "recorded_by", "reversal_display")
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("reversal", "invoice")
 
     @admin.display(description="Amount")
     def amount_display(self, obj):
         return obj.invoice.money(obj.amount)
+
+    @admin.display(description="Reversal")
+    def reversal_display(self, obj):
+        reversal = getattr(obj, "reversal", None)
+        if reversal is not None:
+            return f"Reversed on {reversal.created_at:%Y-%m-%d}: {reversal.reason}"
+        return format_html('<a href="{}" class="reverse-payment">Reverse…</a>', reverse_link(obj))
 
 
 class EventInline(ReadOnlyInline):
@@ -211,15 +219,10 @@ class EventInline(ReadOnlyInline):
     readonly_fields = fields
 
 
-class PaymentForm(forms.Form):
-    amount = forms.DecimalField(min_value=0, max_digits=18, decimal_places=3)
-    method = forms.ChoiceField(choices=PaymentMethod.choices)
-    reference = forms.CharField(required=False, max_length=200)
-    paid_at = forms.DateTimeField(required=False, help_text="Empty: now.")
-
-
 @admin.register(Invoice)
-class InvoiceAdmin(EmailInvoiceAdminMixin, WhatsAppInvoiceAdminMixin, admin.ModelAdmin):
+class InvoiceAdmin(
+    PaymentAdminMixin, EmailInvoiceAdminMixin, WhatsAppInvoiceAdminMixin, admin.ModelAdmin
+):
     form = InvoiceForm
     list_display = (
         "number_display",
@@ -358,9 +361,6 @@ class InvoiceAdmin(EmailInvoiceAdminMixin, WhatsAppInvoiceAdminMixin, admin.Mode
                 view(self.lifecycle_view),
                 name="billing_invoice_lifecycle",
             ),
-            path(
-                "<path:object_id>/payment/", view(self.payment_view), name="billing_invoice_payment"
-            ),
             *super().get_urls(),
         ]
 
@@ -376,6 +376,7 @@ class InvoiceAdmin(EmailInvoiceAdminMixin, WhatsAppInvoiceAdminMixin, admin.Mode
                 (slug, spec[0])
                 for slug, spec in LIFECYCLE.items()
                 if can_transition(invoice, spec[1])
+                and (slug != "finalize" or invoice.status == Status.DRAFT)
             ]
             extra_context["can_record_payment"] = invoice.status in (
                 Status.OPEN,
@@ -431,43 +432,6 @@ class InvoiceAdmin(EmailInvoiceAdminMixin, WhatsAppInvoiceAdminMixin, admin.Mode
             "total": invoice.money(invoice.total),
         }
         return TemplateResponse(request, "admin/billing/invoice/lifecycle_confirm.html", context)
-
-    def payment_view(self, request, object_id):
-        invoice = self._invoice_or_404(request, object_id)
-        form = PaymentForm(
-            request.POST or None,
-            initial={
-                "amount": to_major(invoice.amount_due, invoice.currency),
-                "method": (invoice.payment_methods or [PaymentMethod.BANK_TRANSFER])[0],
-            },
-        )
-        if request.method == "POST" and form.is_valid():
-            if not self.has_change_permission(request):
-                raise PermissionDenied
-            data = form.cleaned_data
-            try:
-                payment_record(
-                    invoice=invoice,
-                    amount=to_minor(data["amount"], invoice.currency),
-                    method=data["method"],
-                    reference=data["reference"],
-                    paid_at=data["paid_at"],
-                    actor=Actor.for_user(request.user),
-                )
-            except (BillingError, MoneyError) as exc:
-                form.add_error("amount", str(exc))
-            else:
-                self.message_user(request, "Payment recorded.", messages.SUCCESS)
-                return redirect(self._change_url(invoice))
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": f"Record a payment on {invoice}",
-            "invoice": invoice,
-            "form": form,
-            "amount_due": invoice.money(invoice.amount_due),
-        }
-        return TemplateResponse(request, "admin/billing/invoice/payment_form.html", context)
 
     # --- bulk actions -----------------------------------------------------------------------
     def _apply(self, request, queryset, action: str) -> None:

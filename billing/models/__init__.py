@@ -5,6 +5,7 @@ from billing.models.idempotency import IdempotencyKey
 from billing.models.invoices import Invoice, InvoiceEvent, InvoiceItem, Payment
 from billing.models.memberships import Membership, Role
 from billing.models.organizations import ApiCredential, InvoiceSequence, Organization
+from billing.models.payments import PaymentReversal
 from billing.models.ratelimit import RateLimitCounter
 from billing.models.recurring import RecurringInvoice, RecurringOccurrence
 
@@ -21,6 +22,7 @@ __all__ = [
     "Membership",
     "Organization",
     "Payment",
+    "PaymentReversal",
     "Product",
     "RateLimitCounter",
     "RecurringInvoice",

@@ -30,6 +30,8 @@ Status = Invoice.Status
 TRANSITIONS: dict[str, frozenset[str]] = {
     Status.DRAFT: frozenset({Status.OPEN}),
     Status.OPEN: frozenset({Status.PAID, Status.VOID, Status.UNCOLLECTIBLE}),
+    # Only a payment reversal reopens a paid invoice (``mark_unpaid``).
+    Status.PAID: frozenset({Status.OPEN}),
     Status.UNCOLLECTIBLE: frozenset({Status.PAID, Status.VOID}),
 }
 DRAFT_FIELDS = frozenset(
@@ -363,7 +365,10 @@ def invoice_delete_draft(*, invoice: Invoice, actor: Actor) -> None:
 def invoice_finalize(*, invoice: Invoice, actor: Actor, now: datetime | None = None) -> Invoice:
     """DRAFT → OPEN: freeze names, prices and tax, price, then take the next gapless number."""
     invoice = lock(invoice)
-    _ensure_can(invoice, Status.OPEN)
+    if invoice.status != Status.DRAFT:  # PAID → OPEN is a reversal's move, not a finalize
+        raise IllegalTransition(
+            f"Invoice {invoice} is {invoice.get_status_display().lower()} and cannot become open."
+        )
     items = list(invoice.items.select_related("product"))
     if not items:
         raise InvalidInvoice("items should not be empty")
@@ -439,6 +444,12 @@ def mark_paid(invoice: Invoice, *, actor: Actor, paid_at: datetime, note: str) -
     """Used by the payment service once the amount due reaches zero."""
     invoice.paid_at = paid_at
     _transition(invoice, Status.PAID, actor=actor, note=note, fields=["paid_at", "amount_paid"])
+
+
+def mark_unpaid(invoice: Invoice, *, actor: Actor, note: str) -> None:
+    """Used by the payment service when a reversal leaves an amount due on a paid invoice."""
+    invoice.paid_at = None
+    _transition(invoice, Status.OPEN, actor=actor, note=note, fields=["paid_at", "amount_paid"])
 
 
 ADMIN_FIELDS = ("organization", *sorted(DRAFT_FIELDS))  # what the admin form edits
