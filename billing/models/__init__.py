@@ -1,4 +1,5 @@
 from billing.models.catalog import Product, Tax, TaxComponent, Wallet
+from billing.models.credit_notes import CreditNote, CreditNoteLine, CreditNoteSequence
 from billing.models.customers import Customer, CustomerContact
 from billing.models.deliveries import InvoiceDelivery
 from billing.models.idempotency import IdempotencyKey
@@ -11,6 +12,9 @@ from billing.models.recurring import RecurringInvoice, RecurringOccurrence
 
 __all__ = [
     "ApiCredential",
+    "CreditNote",
+    "CreditNoteLine",
+    "CreditNoteSequence",
     "Customer",
     "CustomerContact",
     "IdempotencyKey",

@@ -76,6 +76,8 @@ class Invoice(models.Model):
     tax_amount = models.BigIntegerField(default=0, editable=False)
     total = models.BigIntegerField(default=0, editable=False)
     amount_paid = models.BigIntegerField(default=0, editable=False)
+    # Credit notes' pre-payment parts: what the invoice no longer asks for.
+    amount_credited = models.BigIntegerField(default=0, editable=False)
     tax_snapshot = models.JSONField(null=True, blank=True, editable=False)
     tax_breakdown = models.JSONField(default=list, blank=True, editable=False)
 
@@ -102,7 +104,9 @@ class Invoice(models.Model):
                 name="invoice_unique_number",
             ),
             models.CheckConstraint(
-                condition=models.Q(amount_paid__lte=models.F("total")),
+                condition=models.Q(
+                    amount_paid__lte=models.F("total") - models.F("amount_credited")
+                ),
                 name="invoice_not_overpaid",
             ),
         ]
@@ -116,7 +120,7 @@ class Invoice(models.Model):
 
     @property
     def amount_due(self) -> int:
-        return self.total - self.amount_paid
+        return self.total - self.amount_paid - self.amount_credited
 
     def local_today(self) -> date:
         return timezone.now().astimezone(self.organization.tzinfo).date()

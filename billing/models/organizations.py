@@ -44,6 +44,12 @@ class Organization(models.Model):
         validators=[validate_number_format],
         help_text="Python format with {seq} (the gapless counter) and optionally {year}.",
     )
+    credit_note_number_format = models.CharField(
+        max_length=60,
+        default="CN-{seq:06d}",
+        validators=[validate_number_format],
+        help_text="Credit notes' own gapless series: {seq} and optionally {year}.",
+    )
     tax_rounding = models.CharField(
         max_length=12, choices=TaxRounding.choices, default=TaxRounding.PER_LINE
     )

@@ -440,16 +440,19 @@ def invoice_mark_uncollectible(*, invoice: Invoice, actor: Actor, note: str = ""
     return invoice
 
 
+MONEY_FIELDS = ["paid_at", "amount_paid", "amount_credited"]
+
+
 def mark_paid(invoice: Invoice, *, actor: Actor, paid_at: datetime, note: str) -> None:
-    """Used by the payment service once the amount due reaches zero."""
+    """Used by the payment and credit-note services once the amount due reaches zero."""
     invoice.paid_at = paid_at
-    _transition(invoice, Status.PAID, actor=actor, note=note, fields=["paid_at", "amount_paid"])
+    _transition(invoice, Status.PAID, actor=actor, note=note, fields=MONEY_FIELDS)
 
 
 def mark_unpaid(invoice: Invoice, *, actor: Actor, note: str) -> None:
     """Used by the payment service when a reversal leaves an amount due on a paid invoice."""
     invoice.paid_at = None
-    _transition(invoice, Status.OPEN, actor=actor, note=note, fields=["paid_at", "amount_paid"])
+    _transition(invoice, Status.OPEN, actor=actor, note=note, fields=MONEY_FIELDS)
 
 
 ADMIN_FIELDS = ("organization", *sorted(DRAFT_FIELDS))  # what the admin form edits

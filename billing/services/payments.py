@@ -14,6 +14,7 @@ from billing.errors import PaymentRejected
 from billing.models import Invoice, Payment, PaymentReversal
 from billing.models.choices import PaymentMethod
 from billing.services.actors import Actor
+from billing.services.credit_notes import post_payment_credited
 from billing.services.invoices import audit_event, lock, mark_paid, mark_unpaid
 
 PAYABLE = (Invoice.Status.OPEN, Invoice.Status.UNCOLLECTIBLE)
@@ -135,6 +136,10 @@ def payment_reverse(*, payment: Payment, reason: str, actor: Actor) -> PaymentRe
     if invoice.status not in REVERSIBLE:
         raise PaymentRejected(
             f"Payments of a {invoice.get_status_display().lower()} invoice cannot be reversed"
+        )
+    if invoice.amount_paid - payment.amount < post_payment_credited(invoice):
+        raise PaymentRejected(
+            "Credit notes already gave part of this payment back: it cannot be reversed"
         )
     reversal = PaymentReversal.objects.create(
         payment=payment, reason=reason[:300], reversed_by=actor.user
