@@ -166,3 +166,18 @@ def _apply(invoice: Invoice, note: CreditNote, *, actor: Actor) -> None:
         return
     invoice.save(update_fields=["amount_credited", "updated_at"])
     audit_event(invoice, invoice.status, invoice.status, actor=actor, note=sentence)
+
+
+def credit_lines_from_ids(
+    *, invoice: Invoice, lines: Sequence[tuple[str, Decimal]]
+) -> list[CreditLineInput]:
+    """(item id, quantity) pairs as given by a client: an id not on the invoice is refused."""
+    items = {str(item.pk): item for item in invoice.items.all()}
+    unknown = [
+        f"lines[{i}].item_id: not an item of this invoice"
+        for i, (pk, _) in enumerate(lines)
+        if str(pk) not in items
+    ]
+    if unknown:
+        raise CreditRejected(unknown)
+    return [CreditLineInput(items[str(pk)], quantity) for pk, quantity in lines]
