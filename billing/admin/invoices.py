@@ -6,6 +6,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from billing.admin.credit_notes import CreditNoteAdminMixin, CreditNoteInline
 from billing.admin.email import EmailInvoiceAdminMixin
 from billing.admin.filters import InvoiceStatusFilter
 from billing.admin.payments import PaymentAdminMixin, reverse_link
@@ -221,7 +222,11 @@ class EventInline(ReadOnlyInline):
 
 @admin.register(Invoice)
 class InvoiceAdmin(
-    PaymentAdminMixin, EmailInvoiceAdminMixin, WhatsAppInvoiceAdminMixin, admin.ModelAdmin
+    CreditNoteAdminMixin,
+    PaymentAdminMixin,
+    EmailInvoiceAdminMixin,
+    WhatsAppInvoiceAdminMixin,
+    admin.ModelAdmin,
 ):
     form = InvoiceForm
     list_display = (
@@ -245,7 +250,7 @@ class InvoiceAdmin(
     )
     search_fields = ("number", "name", "customer__name", "customer__email")
     date_hierarchy = "created_at"
-    inlines = [InvoiceItemInline, PaymentInline, EventInline, MessageLogInline]
+    inlines = [InvoiceItemInline, PaymentInline, CreditNoteInline, EventInline, MessageLogInline]
     actions = ["finalize_selected", "void_selected", "mark_uncollectible_selected"]
     SUMMARY = (
         "number",
