@@ -18,6 +18,17 @@ from billing.money import _babel_locale
 
 LINK_VALID_AFTER_DUE = timedelta(days=30)
 
+# What customers read: words, never the API's codes.
+STATUS_WORDS = {
+    Invoice.Status.DRAFT: "Draft",
+    Invoice.Status.OPEN: "Open",
+    Invoice.Status.PAID: "Paid",
+    Invoice.Status.VOID: "Void",
+    Invoice.Status.UNCOLLECTIBLE: "Uncollectible",
+    Invoice.PASTDUE: "Past due",
+    Invoice.PARTIALLYPAID: "Partially paid",
+}
+
 
 @dataclass(frozen=True)
 class Line:
@@ -41,7 +52,8 @@ class InvoiceDocument:
     number: str
     name: str
     customer_name: str
-    status: str
+    status: str  # in words ("Partially paid")
+    status_key: str  # the code, lower case, for styling ("partiallypaid")
     issue_date: str
     due_date: str
     lines: list[Line]
@@ -50,6 +62,7 @@ class InvoiceDocument:
     tax: str
     total: str
     amount_paid: str
+    amount_credited: str  # empty without credit notes
     amount_due: str
     amount_due_minor: int
     currency: str
@@ -119,7 +132,8 @@ def build(invoice: Invoice) -> InvoiceDocument:
         number=invoice.number or "",
         name=invoice.name,
         customer_name=invoice.customer.name,
-        status=invoice.display_status,
+        status=STATUS_WORDS[invoice.display_status],
+        status_key=invoice.display_status.lower(),
         issue_date=format_day(_issue_day(invoice), locale),
         due_date=format_day(invoice.due_date, locale),
         lines=_lines(invoice, locale),
@@ -128,6 +142,7 @@ def build(invoice: Invoice) -> InvoiceDocument:
         tax=money(invoice.tax_amount),
         total=money(invoice.total),
         amount_paid=money(invoice.amount_paid),
+        amount_credited=money(invoice.amount_credited) if invoice.amount_credited else "",
         amount_due=money(invoice.amount_due),
         amount_due_minor=invoice.amount_due,
         currency=invoice.currency,
