@@ -86,6 +86,7 @@ class InvoiceForm(forms.ModelForm):
             "currency",
             "due_date",
             "send_date",
+            "supply_date",
             "payment_methods",
             "delivery",
             "payment_link",

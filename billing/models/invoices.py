@@ -62,6 +62,11 @@ class Invoice(models.Model):
     currency = models.CharField(max_length=4, validators=[validate_currency])
     due_date = models.DateField()
     send_date = models.DateField(null=True, blank=True)
+    supply_date = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When goods or services were supplied, if not the issue date.",
+    )
     payment_methods = models.JSONField(default=list)
     delivery = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.EMAIL)
     payment_link = models.BooleanField(default=True)

@@ -35,6 +35,10 @@ class Organization(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=60, unique=True)
+    # The seller as the law wants it on an invoice (EU VAT directive, art. 226).
+    legal_name = models.CharField(max_length=200, blank=True, help_text="Empty: the name.")
+    legal_address = models.TextField(blank=True)
+    vat_id = models.CharField("VAT / tax id", max_length=40, blank=True)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     locale = models.CharField(max_length=16, default="en")
     default_currency = models.CharField(max_length=4, default="USD", validators=[validate_currency])

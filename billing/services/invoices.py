@@ -47,6 +47,7 @@ DRAFT_FIELDS = frozenset(
         "currency",
         "due_date",
         "send_date",
+        "supply_date",
         "payment_methods",
         "delivery",
         "payment_link",
