@@ -76,6 +76,13 @@ class CreditNoteAdminMixin:
             *super().get_urls(),
         ]
 
+    def get_inlines(self, request, obj):
+        # Only issued invoices have credit notes: a draft's form carries no such inline.
+        inlines = super().get_inlines(request, obj)
+        if obj is None or obj.status == Invoice.Status.DRAFT:
+            return [inline for inline in inlines if inline is not CreditNoteInline]
+        return inlines
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         invoice = self.get_object(request, object_id)
         extra_context = extra_context or {}
