@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class BillingConfig(AppConfig):
@@ -16,3 +17,11 @@ class BillingConfig(AppConfig):
         message_status_changed.connect(
             record_message_status, dispatch_uid="billing.record_message_status"
         )
+        post_migrate.connect(sync_role_groups, sender=self, dispatch_uid="billing.role_groups")
+
+
+def sync_role_groups(using: str = "default", **kwargs) -> None:
+    """After every migrate (billing's permissions exist by then): the role groups match the code."""
+    from billing.services.roles import role_groups_sync
+
+    role_groups_sync(using=using)

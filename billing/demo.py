@@ -1,4 +1,5 @@
-"""Demo data for `make run`: one organization, an admin login, and invoices in every state."""
+"""Demo data for `make run`: one organization, an admin login, one staff login per role, and
+invoices in every state."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -8,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing.models import Customer, Invoice, Organization, Product, Tax, TaxComponent, Wallet
+from billing.models.memberships import Role
 from billing.services.actors import Actor
 from billing.services.invoices import (
     ItemInput,
@@ -17,10 +19,13 @@ from billing.services.invoices import (
 )
 from billing.services.organizations import organization_create
 from billing.services.payments import payment_record
+from billing.services.roles import staff_user_set
 
 DEMO_SLUG = "demo"
 DEMO_USERNAME = "admin"
 DEMO_PASSWORD = "duebell-demo"  # noqa: S105 - a local demo login, printed by `make run`
+# one staff login per role in the demo organization (same password), printed by `make run`
+DEMO_STAFF = {role: f"demo-{role}" for role in Role.values}
 
 
 def _customers(org: Organization) -> dict[str, Customer]:
@@ -174,6 +179,7 @@ def load_demo() -> tuple[Organization, bool]:
         User.objects.create_superuser(DEMO_USERNAME, "admin@localhost", DEMO_PASSWORD)
     existing = Organization.objects.filter(slug=DEMO_SLUG).first()
     if existing is not None:
+        _staff(existing)
         return existing, False
     org = organization_create(
         name="Duebell Demo Ltd", slug=DEMO_SLUG, currency="USD", time_zone="Europe/Berlin"
@@ -187,7 +193,21 @@ def load_demo() -> tuple[Organization, bool]:
         organization=org, address="0x742d35Cc6634C0532925a3b844Bc454e4438f44e"
     )
     _invoices(org, _customers(org), _products(org), _taxes(org), wallet)
+    _staff(org)
     return org, True
+
+
+def _staff(org: Organization) -> None:
+    existing = set(get_user_model().objects.values_list("username", flat=True))
+    for role, username in DEMO_STAFF.items():
+        if username not in existing:
+            staff_user_set(username=username, password=DEMO_PASSWORD, organization=org, role=role)
+
+
+def demo_logins() -> str:
+    """The demo logins as `make run` prints them."""
+    staff = ", ".join(f"{username} ({role})" for role, username in DEMO_STAFF.items())
+    return f"{DEMO_USERNAME} (superuser), {staff}; password {DEMO_PASSWORD}"
 
 
 def demo_invoice_count(org: Organization) -> int:

@@ -68,7 +68,10 @@ def register_webhook(stopping: threading.Event) -> None:
 
 
 def print_banner() -> None:
-    print(f"\n  Duebell admin: {settings.SITE_URL}/admin/   (demo login: admin / duebell-demo)")
+    from billing.demo import demo_logins
+
+    print(f"\n  Duebell admin: {settings.SITE_URL}/admin/")
+    print(f"  Demo logins:   {demo_logins()}")
     print(f"  API docs:      {settings.SITE_URL}/api/v0/docs/\n", flush=True)
 
 

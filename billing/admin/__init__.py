@@ -1,3 +1,11 @@
-from billing.admin import catalog, customers, email, invoices, organizations
+from billing.admin import (
+    adopted,
+    approvals,
+    catalog,
+    customers,
+    email,
+    invoices,
+    organizations,
+)
 
-__all__ = ["catalog", "customers", "email", "invoices", "organizations"]
+__all__ = ["adopted", "approvals", "catalog", "customers", "email", "invoices", "organizations"]

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 
+from billing.admin.scoping import ScopedAdmin, ScopedInline
 from billing.models import Product, Tax, TaxComponent, Wallet
 from billing.money import MoneyError, format_money, to_major, to_minor
 
@@ -33,7 +34,7 @@ class ProductForm(forms.ModelForm):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ScopedAdmin, admin.ModelAdmin):
     form = ProductForm
     list_display = ("name", "code", "price_display", "currency", "active", "organization")
     list_filter = ("active", "currency", "organization")
@@ -45,7 +46,7 @@ class ProductAdmin(admin.ModelAdmin):
         return format_money(obj.unit_price, obj.currency, obj.organization.locale)
 
 
-class TaxComponentInline(admin.TabularInline):
+class TaxComponentInline(ScopedInline, admin.TabularInline):
     model = TaxComponent
     extra = 0
     fields = ("position", "name", "type", "rate", "compound")
@@ -64,7 +65,7 @@ class TaxComponentInline(admin.TabularInline):
 
 
 @admin.register(Tax)
-class TaxAdmin(admin.ModelAdmin):
+class TaxAdmin(ScopedAdmin, admin.ModelAdmin):
     """Rate, type, inclusiveness and components are read-only once an invoice uses the tax."""
 
     list_display = ("name", "type", "rate", "inclusive", "active", "organization")
@@ -80,7 +81,7 @@ class TaxAdmin(admin.ModelAdmin):
 
 
 @admin.register(Wallet)
-class WalletAdmin(admin.ModelAdmin):
+class WalletAdmin(ScopedAdmin, admin.ModelAdmin):
     list_display = ("address", "blockchain", "type", "active", "organization")
     list_filter = ("blockchain", "active", "organization")
     list_select_related = ("organization",)

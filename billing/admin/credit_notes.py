@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from billing.admin.scoping import ScopedInline
 from billing.credit_note_pdf import credit_note_filename, render_credit_note_pdf
 from billing.errors import BillingError
 from billing.models import CreditNote, Invoice
@@ -33,7 +34,7 @@ class CreditNoteForm(forms.Form):
     memo = forms.CharField(max_length=500, required=False)
 
 
-class CreditNoteInline(ReadOnlyAdminMixin, admin.TabularInline):
+class CreditNoteInline(ScopedInline, ReadOnlyAdminMixin, admin.TabularInline):
     model = CreditNote
     extra = 0
     can_delete = False

@@ -1,16 +1,17 @@
 from django.contrib import admin
 
+from billing.admin.scoping import ScopedAdmin, ScopedInline
 from billing.models import Customer, CustomerContact
 
 
-class ContactInline(admin.TabularInline):
+class ContactInline(ScopedInline, admin.TabularInline):
     model = CustomerContact
     extra = 0
     fields = ("email", "name")
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(ScopedAdmin, admin.ModelAdmin):
     list_display = ("name", "email", "phone", "locale", "status", "whatsapp_ok", "organization")
     list_filter = ("status", "organization", "locale")
     list_select_related = ("organization",)

@@ -5,10 +5,12 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
+from django.db.models import OuterRef, Subquery
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from billing.admin.scoping import ScopedAdmin
 from billing.admin.whatsapp import available
 from billing.errors import BillingError, DeliveryInProgress
 from billing.models import Organization
@@ -20,6 +22,7 @@ from billing.services.invoice_email import (
     invoice_send_email,
     invoice_send_test_email,
 )
+from billing.services.roles import RoleRequired
 from notifications.models import DefaultEmailTemplate
 from notifications.templating.errors import InvalidTemplateData
 
@@ -76,11 +79,15 @@ class EmailInvoiceAdminMixin:
 
     def email_view(self, request, object_id):
         invoice = self.get_object(request, object_id)
-        if invoice is None or Channel.EMAIL not in available(invoice):
+        if invoice is None:
+            raise Http404("No such invoice")
+        if Channel.EMAIL not in available(invoice):
             self.message_user(request, "Only issued invoices can be e-mailed.", messages.ERROR)
             return HttpResponseRedirect(reverse("admin:billing_invoice_changelist"))
         actor = Actor.for_user(request.user)
         form = SendInvoiceForm(request.POST or None)
+        senders = form.fields["from_user"]
+        senders.queryset = self.scoped(senders.queryset, request)
         send_request = form.to_request() if form.is_valid() else SendInvoiceEmail()
         if (
             request.method == "POST"
@@ -112,7 +119,7 @@ class EmailInvoiceAdminMixin:
         service = invoice_send_email if action == "send" else invoice_send_test_email
         try:
             result = service(invoice=invoice, actor=actor, request=send_request)
-        except DeliveryInProgress as exc:
+        except (DeliveryInProgress, RoleRequired) as exc:
             self.message_user(request, exc.messages[0], messages.ERROR)
             return None
         except (BillingError, InvalidTemplateData):
@@ -152,11 +159,15 @@ class DefaultEmailTemplateForm(forms.ModelForm):
 
 
 @admin.register(DefaultEmailTemplate)
-class DefaultEmailTemplateAdmin(admin.ModelAdmin):
+class DefaultEmailTemplateAdmin(ScopedAdmin, admin.ModelAdmin):
     form = DefaultEmailTemplateForm
     list_display = ("organization_name", "subject", "sender_name", "updated_at")
 
+    def get_queryset(self, request):
+        # The template refers to its organization by id only: one subquery, not a query a row.
+        names = Organization.objects.filter(pk=OuterRef("tenant_id")).values("name")[:1]
+        return super().get_queryset(request).annotate(organization_name=Subquery(names))
+
     @admin.display(description="Organization")
     def organization_name(self, obj: DefaultEmailTemplate) -> str:
-        org = Organization.objects.filter(pk=obj.tenant_id).first()
-        return org.name if org else str(obj.tenant_id)
+        return obj.organization_name or str(obj.tenant_id)

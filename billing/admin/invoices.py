@@ -10,9 +10,11 @@ from billing.admin.credit_notes import CreditNoteAdminMixin, CreditNoteInline
 from billing.admin.email import EmailInvoiceAdminMixin
 from billing.admin.filters import InvoiceStatusFilter
 from billing.admin.payments import PaymentAdminMixin, reverse_link
+from billing.admin.scoping import ScopedAdmin, ScopedInline
 from billing.admin.whatsapp import MessageLogInline, WhatsAppInvoiceAdminMixin
+from billing.approvals.services import invoice_finalize_or_request
 from billing.errors import BillingError
-from billing.models import Invoice, InvoiceEvent, InvoiceItem, Payment
+from billing.models import ApprovalRequest, Invoice, InvoiceEvent, InvoiceItem, Payment
 from billing.models.choices import PaymentMethod
 from billing.services import draft_rules as rules
 from billing.services.actors import Actor
@@ -20,7 +22,6 @@ from billing.services.invoices import (
     can_transition,
     invoice_check_lines,
     invoice_delete_draft,
-    invoice_finalize,
     invoice_mark_uncollectible,
     invoice_reprice_draft,
     invoice_save_draft,
@@ -35,7 +36,7 @@ LIFECYCLE = {
     "finalize": (
         "Finalize",
         Status.OPEN,
-        invoice_finalize,
+        invoice_finalize_or_request,
         "The invoice takes the next number; its items, prices, tax and totals are frozen.",
         False,
     ),
@@ -166,7 +167,7 @@ class DraftOnlyInlineMixin:
         return self._editable(obj) and super().has_delete_permission(request, obj)
 
 
-class InvoiceItemInline(DraftOnlyInlineMixin, admin.TabularInline):
+class InvoiceItemInline(ScopedInline, DraftOnlyInlineMixin, admin.TabularInline):
     model = InvoiceItem
     formset = ItemFormSet
     extra = 1
@@ -189,7 +190,7 @@ class InvoiceItemInline(DraftOnlyInlineMixin, admin.TabularInline):
         return self._money(obj, obj.tax_amount)
 
 
-class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
+class ReadOnlyInline(ScopedInline, ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
     can_delete = False
 
@@ -223,6 +224,7 @@ class EventInline(ReadOnlyInline):
 
 @admin.register(Invoice)
 class InvoiceAdmin(
+    ScopedAdmin,
     CreditNoteAdminMixin,
     PaymentAdminMixin,
     EmailInvoiceAdminMixin,
@@ -419,13 +421,11 @@ class InvoiceAdmin(
             if not self.has_change_permission(request):
                 raise PermissionDenied
             try:
-                invoice = service(invoice=invoice, actor=Actor.for_user(request.user))
+                result = service(invoice=invoice, actor=Actor.for_user(request.user))
             except BillingError as exc:
                 self.message_user(request, " ".join(exc.messages), messages.ERROR)
             else:
-                self.message_user(
-                    request, f"Invoice {invoice}: {invoice.get_status_display()}.", messages.SUCCESS
-                )
+                self._report(request, result)
             return HttpResponseRedirect(self._change_url(invoice))
         context = {
             **self.admin_site.each_context(request),
@@ -439,18 +439,34 @@ class InvoiceAdmin(
         }
         return TemplateResponse(request, "admin/billing/invoice/lifecycle_confirm.html", context)
 
+    def _report(self, request, result) -> None:
+        if isinstance(result, ApprovalRequest):
+            note = f"Invoice {result.invoice} needs approval: the request waits for an approver."
+            self.message_user(request, note, messages.WARNING)
+        else:
+            note = f"Invoice {result}: {result.get_status_display()}."
+            self.message_user(request, note, messages.SUCCESS)
+
     # --- bulk actions -----------------------------------------------------------------------
     def _apply(self, request, queryset, action: str) -> None:
         service = LIFECYCLE[action][2]
         actor = Actor.for_user(request.user)
-        done, refused = [], []
+        done, refused, asked = [], [], []
         for invoice in queryset.select_related("organization", "customer"):
             try:
-                done.append(str(service(invoice=invoice, actor=actor)))
+                result = service(invoice=invoice, actor=actor)
             except BillingError as exc:
                 refused.append(" ".join(exc.messages))
+                continue
+            if isinstance(result, ApprovalRequest):
+                asked.append(str(invoice))
+            else:
+                done.append(str(result))
         if done:
             self.message_user(request, f"{len(done)} invoice(s) updated: {', '.join(done)}.")
+        if asked:
+            note = f"{len(asked)} invoice(s) wait for an approver: {', '.join(asked)}."
+            self.message_user(request, note, messages.WARNING)
         for reason in refused:
             self.message_user(request, reason, messages.ERROR)
 
@@ -485,9 +501,10 @@ class InvoiceAdmin(
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PaymentAdmin(ScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Payments are recorded from the invoice page (through the payment service) only."""
 
+    tenant_path = "invoice__organization"
     list_display = ("invoice", "amount_display", "method", "reference", "paid_at")
     list_select_related = ("invoice", "invoice__customer")
     list_filter = ("method", "paid_at")
@@ -499,7 +516,8 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(InvoiceEvent)
-class InvoiceEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class InvoiceEventAdmin(ScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    tenant_path = "invoice__organization"
     list_display = ("created_at", "invoice", "from_status", "to_status", "actor_label", "note")
     list_select_related = ("invoice",)
     list_filter = ("to_status",)

@@ -1,13 +1,14 @@
 from django.contrib import admin
 from django.template.response import TemplateResponse
 
+from billing.admin.scoping import ScopedAdmin
 from billing.models import ApiCredential, InvoiceSequence, Organization, Wallet
 from billing.services.organizations import api_credential_create, organization_register
 from config.admin import ReadOnlyAdminMixin
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(ScopedAdmin, admin.ModelAdmin):
     list_display = ("name", "slug", "default_currency", "time_zone", "locale", "tax_rounding")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
@@ -27,6 +28,7 @@ class OrganizationAdmin(admin.ModelAdmin):
                 )
             },
         ),
+        ("Approvals (maker-checker)", {"fields": ("approval_amount", "approval_amounts")}),
     )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
@@ -43,13 +45,13 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(InvoiceSequence)
-class InvoiceSequenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class InvoiceSequenceAdmin(ScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("organization", "last_value")
     list_select_related = ("organization",)
 
 
 @admin.register(ApiCredential)
-class ApiCredentialAdmin(admin.ModelAdmin):
+class ApiCredentialAdmin(ScopedAdmin, admin.ModelAdmin):
     """Creating a credential shows its secret once, on a page of its own; only a hash is kept."""
 
     list_display = ("client_key", "name", "organization", "created_at", "last_used_at")

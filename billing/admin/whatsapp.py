@@ -3,11 +3,13 @@
 from django.contrib import admin, messages
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from billing.admin.scoping import ScopedInline
+from billing.errors import BillingError
 from billing.models.choices import Channel
 from billing.services.actors import Actor
 from billing.services.delivery import invoice_channels
@@ -21,7 +23,7 @@ def available(invoice) -> tuple[str, ...]:
     return invoice_channels(invoice).available
 
 
-class MessageLogInline(ReadOnlyAdminMixin, GenericTabularInline):
+class MessageLogInline(ScopedInline, ReadOnlyAdminMixin, GenericTabularInline):
     """Read-only: statuses only ever change through the notifications pipeline."""
 
     model = Message
@@ -75,14 +77,20 @@ class WhatsAppInvoiceAdminMixin:
 
     def send_whatsapp_view(self, request, object_id):
         invoice = self.get_object(request, object_id)
-        if invoice is None or Channel.WHATSAPP not in available(invoice):
+        if invoice is None:
+            raise Http404("No such invoice")
+        if Channel.WHATSAPP not in available(invoice):
             self.message_user(request, "Only open invoices can be sent.", messages.ERROR)
             return HttpResponseRedirect(reverse("admin:billing_invoice_changelist"))
         change_url = reverse("admin:billing_invoice_change", args=[invoice.pk])
         if request.method == "POST":
             if not self.has_change_permission(request, invoice):
                 raise PermissionDenied
-            result = invoice_send_whatsapp(invoice=invoice, actor=Actor.for_user(request.user))
+            try:
+                result = invoice_send_whatsapp(invoice=invoice, actor=Actor.for_user(request.user))
+            except BillingError as exc:
+                self.message_user(request, " ".join(exc.messages), messages.ERROR)
+                return HttpResponseRedirect(change_url)
             level = messages.SUCCESS if result.created else messages.WARNING
             note = "queued" if result.created else "already exists, not sent again"
             self.message_user(

@@ -1,3 +1,4 @@
+from billing.models.approvals import ApprovalEvent, ApprovalRequest
 from billing.models.catalog import Product, Tax, TaxComponent, Wallet
 from billing.models.credit_notes import CreditNote, CreditNoteLine, CreditNoteSequence
 from billing.models.customers import Customer, CustomerContact
@@ -12,6 +13,8 @@ from billing.models.recurring import RecurringInvoice, RecurringOccurrence
 
 __all__ = [
     "ApiCredential",
+    "ApprovalEvent",
+    "ApprovalRequest",
     "CreditNote",
     "CreditNoteLine",
     "CreditNoteSequence",

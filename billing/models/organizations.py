@@ -2,6 +2,7 @@ import hashlib
 import secrets
 import uuid
 import zoneinfo
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -18,6 +19,18 @@ def validate_currency(value: str) -> None:
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(f"'{value}' is not a known time zone.")
+
+
+def validate_approval_amounts(value) -> None:
+    if not isinstance(value, dict):
+        raise ValidationError('A mapping of currency to amount, e.g. {"EUR": "900"}.')
+    for currency, amount in value.items():
+        validate_currency(currency)
+        try:
+            if Decimal(str(amount)) < 0:
+                raise InvalidOperation
+        except InvalidOperation as exc:
+            raise ValidationError(f"'{amount}' is not an amount for {currency}.") from exc
 
 
 def validate_number_format(value: str) -> None:
@@ -70,6 +83,21 @@ class Organization(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         help_text="The wallet of API invoices that give no walletId.",
+    )
+    approval_amount = models.DecimalField(
+        max_digits=18,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        help_text="Maker-checker: a clerk's finalize of an invoice totalling at least this much "
+        "(in the default currency) waits for an approver. Empty: off.",
+    )
+    approval_amounts = models.JSONField(
+        default=dict,
+        blank=True,
+        validators=[validate_approval_amounts],
+        help_text='The threshold in other currencies, e.g. {"EUR": "900"}. With approvals on, a '
+        "currency missing here always needs approval.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

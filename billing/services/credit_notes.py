@@ -20,6 +20,7 @@ from billing.money import round_minor
 from billing.services.actors import Actor
 from billing.services.invoices import audit_event, lock, mark_paid
 from billing.services.numbering import allocate_credit_note_number
+from billing.services.roles import role_authorize
 
 CREDITABLE = (Invoice.Status.OPEN, Invoice.Status.PAID)
 
@@ -110,6 +111,7 @@ def credit_note_issue(
     """Issue a credit note on an OPEN or PAID invoice, numbered from its own gapless series.
 
     An open invoice whose amount due reaches zero becomes PAID through the status door."""
+    role_authorize(actor=actor, organization_id=invoice.organization_id, action="credit_note")
     invoice = lock(invoice)
     if invoice.status not in CREDITABLE:
         raise CreditRejected(

@@ -21,6 +21,7 @@ from billing.models.choices import Channel
 from billing.pdf import pdf_filename
 from billing.services.actors import SYSTEM, Actor
 from billing.services.delivery import DRAFT_NOT_SENDABLE
+from billing.services.roles import role_authorize
 from notifications import pipeline
 from notifications.explicit_send import SendInFlight, request_explicit_send
 from notifications.models import DefaultEmailTemplate
@@ -282,6 +283,7 @@ def invoice_send_email(
     *, invoice: Invoice, actor: Actor, request: SendInvoiceEmail | None = None
 ) -> pipeline.SendRequested:
     """SendInvoice: e-mail the invoice now, superseding an earlier settled e-mail of it."""
+    role_authorize(actor=actor, organization_id=invoice.organization_id, action="send")
     invoice = _sendable(invoice)
     request = request or SendInvoiceEmail()
     to, context = email_context(invoice, request, actor=actor)
@@ -356,6 +358,7 @@ def invoice_email_preview(
 @transaction.atomic
 def invoice_send_test_email(*, invoice: Invoice, actor: Actor, request: SendInvoiceEmail):
     """ "Send a test to me": the same e-mail, to the acting user only, logged as ``test``."""
+    role_authorize(actor=actor, organization_id=invoice.organization_id, action="send")
     address = getattr(actor.user, "email", "") if actor.user is not None else ""
     if not address:
         raise InvalidEmailRequest("Your user has no e-mail address to send a test to")

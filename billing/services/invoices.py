@@ -23,6 +23,7 @@ from billing.services.actors import Actor
 from billing.services.delivery import invoice_channels
 from billing.services.invoice_email import invoice_email_on_open
 from billing.services.numbering import allocate_numbers
+from billing.services.roles import role_authorize
 from billing.services.whatsapp import invoice_send_whatsapp
 
 Status = Invoice.Status
@@ -365,6 +366,7 @@ def invoice_delete_draft(*, invoice: Invoice, actor: Actor) -> None:
 @transaction.atomic
 def invoice_finalize(*, invoice: Invoice, actor: Actor, now: datetime | None = None) -> Invoice:
     """DRAFT → OPEN: freeze names, prices and tax, price, then take the next gapless number."""
+    role_authorize(actor=actor, organization_id=invoice.organization_id, action="finalize")
     invoice = lock(invoice)
     if invoice.status != Status.DRAFT:  # PAID → OPEN is a reversal's move, not a finalize
         raise IllegalTransition(
@@ -428,6 +430,7 @@ def remember_related(invoice: Invoice, *, items: list[InvoiceItem]) -> None:
 
 @transaction.atomic
 def invoice_void(*, invoice: Invoice, actor: Actor, note: str = "") -> Invoice:
+    role_authorize(actor=actor, organization_id=invoice.organization_id, action="void")
     invoice = lock(invoice)
     invoice.voided_at = timezone.now()
     _transition(invoice, Status.VOID, actor=actor, note=note, fields=["voided_at"])
@@ -436,6 +439,9 @@ def invoice_void(*, invoice: Invoice, actor: Actor, note: str = "") -> Invoice:
 
 @transaction.atomic
 def invoice_mark_uncollectible(*, invoice: Invoice, actor: Actor, note: str = "") -> Invoice:
+    role_authorize(
+        actor=actor, organization_id=invoice.organization_id, action="mark_uncollectible"
+    )
     invoice = lock(invoice)
     _transition(invoice, Status.UNCOLLECTIBLE, actor=actor, note=note)
     return invoice

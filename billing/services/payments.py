@@ -16,6 +16,7 @@ from billing.models.choices import PaymentMethod
 from billing.services.actors import Actor
 from billing.services.credit_notes import post_payment_credited
 from billing.services.invoices import audit_event, lock, mark_paid, mark_unpaid
+from billing.services.roles import role_authorize
 
 PAYABLE = (Invoice.Status.OPEN, Invoice.Status.UNCOLLECTIBLE)
 REVERSIBLE = (Invoice.Status.OPEN, Invoice.Status.PAID, Invoice.Status.UNCOLLECTIBLE)
@@ -92,6 +93,7 @@ def payment_record(
 
     Refuses a payment date before the issue date or in the future; a reference already used
     by another payment of the invoice is recorded with a warning."""
+    role_authorize(actor=actor, organization_id=invoice.organization_id, action="record_payment")
     invoice = lock(invoice)
     if invoice.status not in PAYABLE:
         raise PaymentRejected(
@@ -126,6 +128,9 @@ def payment_reverse(*, payment: Payment, reason: str, actor: Actor) -> PaymentRe
     """Take back a payment recorded by mistake: a reversal row (the payment is never deleted),
     the amount due again, and a paid invoice back to OPEN (partially paid when payments
     remain)."""
+    role_authorize(
+        actor=actor, organization_id=payment.invoice.organization_id, action="reverse_payment"
+    )
     invoice = lock(payment.invoice)
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     reason = reason.strip()

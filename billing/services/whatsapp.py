@@ -13,6 +13,7 @@ from django.db import transaction
 from billing.models import Customer, Invoice
 from billing.money import _babel_locale, format_money
 from billing.services.actors import Actor
+from billing.services.roles import role_authorize
 from notifications import pipeline
 from notifications.channels import get_backend
 from notifications.channels.base import SendRefused
@@ -58,6 +59,7 @@ def recipient_refusal(
 
 def invoice_send_whatsapp(*, invoice: Invoice, actor: Actor) -> pipeline.SendRequested:
     """Ask for the invoice's WhatsApp notification; a second request returns the same message."""
+    role_authorize(actor=actor, organization_id=invoice.organization_id, action="send")
     return pipeline.request_send(
         tenant_id=invoice.organization_id,
         subject=invoice,

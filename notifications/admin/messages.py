@@ -129,16 +129,20 @@ class MessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         self._do_resend(request, eligible, action)
         return None
 
-    def _do_resend(self, request, eligible, action: str) -> None:
+    # What a single resend may refuse with; a site adding its own checks extends it.
+    resend_refusals: tuple[type[Exception], ...] = (pipeline.NotResendable, SendRefused)
+
+    def resend_one(self, request, message: Message, action: str, reason: str) -> None:
         actor = f"user:{request.user.get_username()}"
+        pipeline.message_resend(message_id=message.pk, action=action, actor=actor, reason=reason)
+
+    def _do_resend(self, request, eligible, action: str) -> None:
         reason = request.POST.get("reason", "")[:300]
         done, refused = 0, []
         for message in eligible:
             try:
-                pipeline.message_resend(
-                    message_id=message.pk, action=action, actor=actor, reason=reason
-                )
-            except (pipeline.NotResendable, SendRefused) as exc:
+                self.resend_one(request, message, action, reason)
+            except self.resend_refusals as exc:
                 refused.append(str(exc))
             else:
                 done += 1

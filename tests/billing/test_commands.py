@@ -5,7 +5,14 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from billing.demo import load_demo
-from billing.models import ApiCredential, Customer, Invoice, InvoiceSequence, Organization
+from billing.models import (
+    ApiCredential,
+    Customer,
+    Invoice,
+    InvoiceSequence,
+    Membership,
+    Organization,
+)
 from billing.models.organizations import hash_secret
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +74,10 @@ def test_create_api_credential_unknown_org():
 
 def test_demo_data_loads_once_and_covers_every_state():
     out = run("load_demo")
-    assert "Demo login: admin / duebell-demo" in out
+    assert out.splitlines()[1] == (
+        "Demo logins: admin (superuser), demo-viewer (viewer), demo-clerk (clerk), "
+        "demo-approver (approver), demo-admin (admin); password duebell-demo"
+    )
     counts = (Organization.objects.count(), Customer.objects.count(), Invoice.objects.count())
     assert "already present" in run("load_demo")
     assert (
@@ -88,3 +98,48 @@ def test_load_demo_returns_the_existing_organization():
     first, created = load_demo()
     again, created_again = load_demo()
     assert (created, created_again, again.pk) == (True, False, first.pk)
+
+
+def test_demo_data_has_one_login_per_role():
+    run("load_demo")
+    staff = Membership.objects.filter(organization__slug="demo").select_related("user")
+    assert sorted((m.user.username, m.role) for m in staff) == [
+        ("demo-admin", "admin"),
+        ("demo-approver", "approver"),
+        ("demo-clerk", "clerk"),
+        ("demo-viewer", "viewer"),
+    ]
+    assert all(m.user.is_staff and m.user.check_password("duebell-demo") for m in staff)
+
+
+def test_create_staff_prints_json_and_is_idempotent(org, django_user_model):
+    args = ("create_staff", "--org", "acme", "--username", "ann", "--password", "pw-1-secret")
+    assert json.loads(run(*args, "--role", "clerk")) == {
+        "username": "ann",
+        "organization": "acme",
+        "role": "clerk",
+    }
+    assert json.loads(run(*args, "--role", "clerk"))["role"] == "clerk"
+    assert json.loads(run(*args, "--role", "approver"))["role"] == "approver"
+    user = django_user_model.objects.get(username="ann")
+    assert (user.is_staff, user.is_superuser, user.check_password("pw-1-secret")) == (
+        True,
+        False,
+        True,
+    )
+    assert list(Membership.objects.filter(user=user).values_list("role", flat=True)) == ["approver"]
+    assert list(user.groups.values_list("name", flat=True)) == ["Role: Approver"]
+    assert django_user_model.objects.filter(username="ann").count() == 1
+
+
+def test_create_staff_refuses_an_unknown_organization_and_creates_nothing(django_user_model):
+    with pytest.raises(CommandError, match="No organization with slug 'nope'"):
+        run(
+            "create_staff", "--org", "nope", "--username", "x", "--password", "p", "--role", "clerk"
+        )
+    assert not django_user_model.objects.filter(username="x").exists()
+
+
+def test_create_staff_refuses_an_unknown_role(org):
+    with pytest.raises(CommandError, match="invalid choice: 'boss'"):
+        run("create_staff", "--org", "acme", "--username", "x", "--password", "p", "--role", "boss")

@@ -10,6 +10,7 @@ from billing.models import CreditNote, Invoice, InvoiceEvent, PaymentReversal
 from billing.services.actors import Actor
 from billing.services.credit_notes import CreditLineInput, credit_note_issue
 from billing.services.payments import payment_record, payment_reverse
+from billing.services.roles import RoleRequired, staff_user_set
 from tests.factories import OrganizationFactory, TaxComponentFactory, TaxFactory, make_invoice
 
 pytestmark = pytest.mark.django_db
@@ -249,3 +250,23 @@ def test_paid_credited_refunded_reversed_and_due_always_reconcile(operations, to
     assert sequences == list(range(1, len(sequences) + 1))
     numbers = list(notes.values_list("number", flat=True))
     assert numbers == [f"CN-{seq:06d}" for seq in sequences]
+
+
+def test_a_clerk_reverses_payments_but_only_an_approver_issues_credit_notes():
+    invoice = _invoice()
+    org = invoice.organization
+    clerk = staff_user_set(username="clerk", password="pw-12345", organization=org, role="clerk")
+    approver = staff_user_set(
+        username="approver", password="pw-12345", organization=org, role="approver"
+    )
+    as_clerk, as_approver = Actor.for_user(clerk.user), Actor.for_user(approver.user)
+    payment = payment_record(invoice=invoice, amount=1000, method="CASH", actor=as_clerk).payment
+    before = _state(invoice)
+    with pytest.raises(RoleRequired) as exc:
+        credit_note_issue(invoice=invoice, reason="DUPLICATE", amount=100, actor=as_clerk)
+    assert exc.value.messages == ["Issuing a credit note needs the approver role (you are clerk)."]
+    assert _state(invoice) == before
+    credit_note_issue(invoice=invoice, reason="DUPLICATE", amount=100, actor=as_approver)
+    payment_reverse(payment=payment, reason="Mistake", actor=as_clerk)
+    invoice.refresh_from_db()
+    assert (invoice.amount_paid, invoice.amount_credited, invoice.amount_due) == (0, 100, 9900)

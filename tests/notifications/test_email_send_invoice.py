@@ -7,6 +7,7 @@ from billing.errors import IllegalTransition, InvalidEmailRequest
 from billing.models import CustomerContact, Membership
 from billing.services.actors import Actor
 from billing.services.invoice_email import SendInvoiceEmail, invoice_send_email
+from billing.services.roles import membership_set
 from notifications.models import DefaultEmailTemplate, Message
 from notifications.templating.errors import InvalidTemplateData
 from tests.factories import OrganizationFactory, make_invoice
@@ -121,6 +122,7 @@ def test_without_to_addresses_the_invoice_goes_to_the_customer_and_contacts(
 def test_cc_me_copies_the_requesting_user(django_capture_on_commit_callbacks, django_user_model):
     clerk = django_user_model.objects.create_user("clerk", "clerk@acme.test", is_staff=True)
     invoice = issued_invoice()
+    membership_set(user=clerk, organization=invoice.organization, role="clerk")
     send(invoice, django_capture_on_commit_callbacks, actor=Actor.for_user(clerk), cc_me=True)
     assert mail.outbox[-1].cc == ["clerk@acme.test"]
 

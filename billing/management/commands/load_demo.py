@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from billing.demo import DEMO_PASSWORD, DEMO_USERNAME, load_demo
+from billing.demo import demo_logins, load_demo
 
 
 class Command(BaseCommand):
@@ -10,4 +10,4 @@ class Command(BaseCommand):
         org, created = load_demo()
         state = "loaded" if created else "already present"
         self.stdout.write(f"Demo data {state}: organization '{org.slug}'.")
-        self.stdout.write(f"Demo login: {DEMO_USERNAME} / {DEMO_PASSWORD}")
+        self.stdout.write(f"Demo logins: {demo_logins()}")

@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0008_sdk_dialect'),
+        ('billing', '0010_approvals'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

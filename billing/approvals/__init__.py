@@ -1,0 +1,1 @@
+"""Maker-checker (workspace.md § Maker-checker): when an action waits for a second person."""

@@ -1,0 +1,67 @@
+"""Two organizations with one row of every tenant model each, and members to look at them."""
+
+from decimal import Decimal
+
+from billing.approvals.services import invoice_finalize_or_request
+from billing.models import CustomerContact, TaxComponent
+from billing.services.actors import Actor
+from billing.services.payments import payment_record
+from billing.services.roles import staff_user_set
+from notifications.models import DefaultEmailTemplate, Message, WhatsAppChannel, WhatsAppTemplate
+from tests.factories import (
+    ApiCredentialFactory,
+    CustomerFactory,
+    OrganizationFactory,
+    ProductFactory,
+    TaxFactory,
+    WalletFactory,
+    make_invoice,
+)
+
+
+def build_tenant(marker: str):
+    """An organization whose every visible text carries ``marker``."""
+    org = OrganizationFactory(name=f"{marker} Org", slug=marker.lower())
+    customer = CustomerFactory(organization=org, name=f"{marker} customer")
+    CustomerContact.objects.create(customer=customer, email=f"{marker.lower()}@example.com")
+    ProductFactory(organization=org, name=f"{marker} product")
+    tax = TaxFactory(organization=org, name=f"{marker} tax")
+    TaxComponent.objects.create(tax=tax, name=f"{marker} part", rate=5)
+    WalletFactory(organization=org, address=f"0x{marker}wallet")
+    ApiCredentialFactory(organization=org, name=f"{marker} key")
+    draft = make_invoice(org, customer=customer)
+    paid = make_invoice(org, customer=customer, status="OPEN", partial_payment=True)
+    payment_record(
+        invoice=paid, amount=100, method="CASH", reference=f"{marker} ref", actor=Actor()
+    )
+    DefaultEmailTemplate.objects.create(tenant_id=org.pk, subject=f"{marker} subject", body="Hi")
+    WhatsAppChannel.objects.create(tenant_id=org.pk, channel_id=f"{marker}-channel")
+    WhatsAppTemplate.objects.create(
+        tenant_id=org.pk, name=f"{marker}_template", namespace="ns", body="Hi {{1}}"
+    )
+    Message.objects.create(
+        tenant_id=org.pk,
+        purpose="test",
+        channel="email",
+        recipient=f"{marker.lower()}@example.com",
+        created_by=f"{marker} sender",
+    )
+    maker = staff_user_set(
+        username=f"{marker.lower()}-maker", password="pw-12345", organization=org, role="clerk"
+    )
+    approval_for(draft, maker.user)
+    return org
+
+
+def approval_for(invoice, user):
+    """A pending approval request of ``invoice``, as a clerk of its organization asks for it."""
+    org = invoice.organization
+    org.approval_amount = Decimal(0)
+    org.save(update_fields=["approval_amount"])
+    return invoice_finalize_or_request(invoice=invoice, actor=Actor.for_user(user))
+
+
+def make_member(django_user_model, org, *, username: str, role: str = "admin"):
+    """A staff member of ``org`` through its role's group, like any login."""
+    staff_user_set(username=username, password="pw-12345", organization=org, role=role)
+    return django_user_model.objects.get(username=username)

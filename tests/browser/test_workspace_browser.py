@@ -1,0 +1,108 @@
+"""The admin as a workspace in a real browser: a clerk stays inside their organization, and an
+approver decides a request looking at the messages it would send."""
+
+import os
+
+import pytest
+
+from billing.approvals.services import invoice_finalize_or_request
+from billing.models import ApprovalRequest, Invoice
+from billing.services.actors import Actor
+from billing.services.roles import staff_user_set
+from notifications.models import Message
+from tests.factories import CustomerFactory, OrganizationFactory, ProductFactory, make_invoice
+from tests.notifications.whatsapp_support import seed_invoice, seed_org
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def log_in(page, live_server, username):
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "pw-browser-1")
+    page.click("input[type=submit]")
+    page.wait_for_selector("#user-tools")
+
+
+def test_a_clerk_creates_and_finalizes_in_their_organization_and_cannot_open_another(
+    page, live_server, artifacts_dir
+):
+    acme = OrganizationFactory(name="Acme Browser", default_currency="USD")
+    CustomerFactory(organization=acme, name="Jane Browser", email="jane@example.com")
+    ProductFactory(organization=acme, name="Consulting hour", unit_price=12000)
+    bravo = OrganizationFactory(name="Bravo Ltd", default_currency="USD")
+    CustomerFactory(organization=bravo, name="Bravo customer")
+    theirs = make_invoice(bravo, status="OPEN", name="Bravo secret")
+    staff_user_set(username="clara", password="pw-browser-1", organization=acme, role="clerk")
+
+    log_in(page, live_server, "clara")
+    assert page.text_content(".workspace-current") == "Acme Browser"
+    page.goto(f"{live_server.url}/admin/billing/invoice/add/")
+    assert page.locator("#id_organization").is_disabled()
+    assert page.locator("#id_organization option:checked").inner_text() == "Acme Browser"
+    customers = page.locator("#id_customer option").all_inner_texts()
+    assert customers == ["---------", "Jane Browser"]
+    page.select_option("#id_customer", label="Jane Browser")
+    page.fill("#id_name", "Q3 services")
+    page.fill("#id_due_date", "2099-01-31")
+    page.check("input[name=payment_methods][value=BANK_TRANSFER]")
+    page.select_option("#id_items-0-product", label="Consulting hour")
+    page.fill("#id_items-0-quantity", "3")
+    page.click("input[name=_continue]")
+    page.wait_for_selector(".messagelist .success")
+    page.click("a.lifecycle-finalize")
+    page.click("input[name=confirm]")
+    page.wait_for_selector(".messagelist .success")
+    assert "INV-000001" in page.inner_text("fieldset")
+    page.screenshot(path=os.path.join(artifacts_dir, "workspace-clerk-finalized.png"))
+
+    mine = Invoice.objects.get(organization=acme)
+    assert (mine.number, mine.status, mine.total) == ("INV-000001", "OPEN", 36000)
+    assert list(mine.events.values_list("to_status", "actor_label")) == [
+        ("DRAFT", "user:clara"),
+        ("OPEN", "user:clara"),
+    ]
+
+    listed = page.goto(f"{live_server.url}/admin/billing/invoice/")
+    assert listed.status == 200
+    assert "Bravo" not in page.content()
+    response = page.goto(f"{live_server.url}/admin/billing/invoice/{theirs.pk}/change/")
+    assert response.status == 404
+    assert "Bravo secret" not in page.content()
+    page.screenshot(path=os.path.join(artifacts_dir, "workspace-clerk-other-org-404.png"))
+
+
+def test_an_approver_approves_seeing_the_whatsapp_and_the_email(
+    page, live_server, artifacts_dir, stub_channel
+):
+    org = seed_org()
+    org.approval_amounts = {"RUB": "10000"}
+    org.save(update_fields=["approval_amounts"])
+    invoice = seed_invoice(org, status="DRAFT")  # sent by hand once issued
+    clerk = staff_user_set(username="carl", password="pw-browser-1", organization=org, role="clerk")
+    approval = invoice_finalize_or_request(invoice=invoice, actor=Actor.for_user(clerk.user))
+    staff_user_set(username="anna", password="pw-browser-1", organization=org, role="approver")
+
+    log_in(page, live_server, "anna")
+    page.goto(f"{live_server.url}/admin/billing/approvalrequest/")
+    page.click(f"a[href$='/approvalrequest/{approval.pk}/change/']")
+    page.click("a.approval-approve")
+    page.wait_for_selector(".approval-rendered")
+    bubble = page.inner_text(".approval-whatsapp .whatsapp-bubble")
+    assert bubble.startswith("Hello, Alexey! Invoice #INV-2024-0842")
+    assert page.inner_text(".approval-email-subject") == "Invoice INV-2024-0842 from Acme"
+    assert "INV-2024-0842" in page.inner_text(".approval-email-text")
+    page.screenshot(path=os.path.join(artifacts_dir, "workspace-approve.png"), full_page=True)
+
+    page.click("input[name=confirm]")
+    page.wait_for_selector(".messagelist li")
+    assert page.inner_text(".messagelist") == "Finalize INV-2024-0842 (Approved)."
+    invoice.refresh_from_db()
+    approval.refresh_from_db()
+    assert (invoice.status, invoice.number) == ("OPEN", "INV-2024-0842")
+    assert (approval.status, approval.decided_by.username) == (
+        ApprovalRequest.Status.APPROVED,
+        "anna",
+    )
+    assert Message.objects.count() == 0
+    page.screenshot(path=os.path.join(artifacts_dir, "workspace-approved.png"), full_page=True)
