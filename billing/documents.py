@@ -12,11 +12,24 @@ from babel.numbers import format_decimal
 from django.conf import settings
 from django.urls import reverse
 
+from billing import taxes
 from billing.models import Invoice
+from billing.models.catalog import rule_from_snapshot
 from billing.models.choices import PaymentMethod
 from billing.money import _babel_locale
 
 LINK_VALID_AFTER_DUE = timedelta(days=30)
+
+# What customers read: words, never the API's codes.
+STATUS_WORDS = {
+    Invoice.Status.DRAFT: "Draft",
+    Invoice.Status.OPEN: "Open",
+    Invoice.Status.PAID: "Paid",
+    Invoice.Status.VOID: "Void",
+    Invoice.Status.UNCOLLECTIBLE: "Uncollectible",
+    Invoice.PASTDUE: "Past due",
+    Invoice.PARTIALLYPAID: "Partially paid",
+}
 
 
 @dataclass(frozen=True)
@@ -36,20 +49,42 @@ class Instruction:
 
 
 @dataclass(frozen=True)
+class TaxRow:
+    """One rate of the tax breakdown: what it was charged on and how much."""
+
+    name: str
+    rate: str  # "20%", or "" for a fixed amount
+    taxable: str  # "" for a fixed amount (a fee, never part of a base)
+    amount: str
+
+
+@dataclass(frozen=True)
+class Party:
+    name: str
+    address: str
+    tax_id: str
+
+
+@dataclass(frozen=True)
 class InvoiceDocument:
     organization: str
+    seller: Party
+    buyer: Party
+    supply_date: str  # empty when it is the issue date
+    tax_rows: list[TaxRow]
     number: str
     name: str
     customer_name: str
-    status: str
+    status: str  # in words ("Partially paid")
+    status_key: str  # the code, lower case, for styling ("partiallypaid")
     issue_date: str
     due_date: str
     lines: list[Line]
     subtotal: str
-    tax_lines: list[tuple[str, str]]
     tax: str
     total: str
     amount_paid: str
+    amount_credited: str  # empty without credit notes
     amount_due: str
     amount_due_minor: int
     currency: str
@@ -108,26 +143,66 @@ def _issue_day(invoice: Invoice) -> date:
     return issued.astimezone(invoice.organization.tzinfo).date()
 
 
+def _parties(invoice: Invoice) -> tuple[Party, Party]:
+    org, customer = invoice.organization, invoice.customer
+    seller = Party(org.legal_name or org.name, org.legal_address, org.vat_id)
+    buyer = Party(customer.name, invoice.address or customer.address, customer.tax_id)
+    return seller, buyer
+
+
+def _tax_rows(invoice: Invoice, locale: str) -> list[TaxRow]:
+    """Each component with its base: the net subtotal, plus the percentages before it for a
+    compound one. Built from the snapshot frozen at finalize, so it never drifts."""
+    rule = rule_from_snapshot(invoice.tax_snapshot, invoice.currency)
+    if rule is None:
+        return []
+    rows, running = [], 0
+    amounts = [part["amount"] for part in invoice.tax_breakdown or []]
+    for component, amount in zip(rule.components, amounts, strict=False):
+        if component.type == taxes.FIXED:
+            rows.append(TaxRow(component.name, "", "", invoice.money(amount, locale)))
+            continue
+        base = invoice.subtotal + (running if component.compound else 0)
+        rate = format_decimal(component.rate.normalize(), locale=_babel_locale(locale)) + "%"
+        rows.append(
+            TaxRow(component.name, rate, invoice.money(base, locale), invoice.money(amount, locale))
+        )
+        running += amount
+    return rows
+
+
+def _supply_day(invoice: Invoice, locale: str) -> str:
+    if invoice.supply_date is None or invoice.supply_date == _issue_day(invoice):
+        return ""
+    return format_day(invoice.supply_date, locale)
+
+
 def build(invoice: Invoice) -> InvoiceDocument:
     locale = invoice.customer.locale or invoice.organization.locale
 
     def money(minor: int) -> str:
         return invoice.money(minor, locale)
 
+    seller, buyer = _parties(invoice)
     return InvoiceDocument(
         organization=invoice.organization.name,
+        seller=seller,
+        buyer=buyer,
+        supply_date=_supply_day(invoice, locale),
+        tax_rows=_tax_rows(invoice, locale),
         number=invoice.number or "",
         name=invoice.name,
         customer_name=invoice.customer.name,
-        status=invoice.display_status,
+        status=STATUS_WORDS[invoice.display_status],
+        status_key=invoice.display_status.lower(),
         issue_date=format_day(_issue_day(invoice), locale),
         due_date=format_day(invoice.due_date, locale),
         lines=_lines(invoice, locale),
         subtotal=money(invoice.subtotal),
-        tax_lines=[(t["name"], money(t["amount"])) for t in invoice.tax_breakdown or []],
         tax=money(invoice.tax_amount),
         total=money(invoice.total),
         amount_paid=money(invoice.amount_paid),
+        amount_credited=money(invoice.amount_credited) if invoice.amount_credited else "",
         amount_due=money(invoice.amount_due),
         amount_due_minor=invoice.amount_due,
         currency=invoice.currency,

@@ -68,3 +68,7 @@ class DeliveryInProgress(BillingError):
     """A different message of the invoice is still on its way on that channel."""
 
     status_code = 409
+
+
+class CreditRejected(BillingError):
+    """A credit note the invoice cannot take: its status, more than is left, a bad split."""

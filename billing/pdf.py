@@ -27,13 +27,21 @@ def _no_fetch(url: str, *args, **kwargs):
     raise ValueError(f"external resources are not loaded: {url[:40]}")
 
 
-def render_invoice_pdf(invoice: Invoice) -> bytes:
-    html = render_to_string("billing/pdf/invoice.html", {"doc": documents.build(invoice)})
+def render_pdf(template: str, context: dict) -> bytes:
+    html = render_to_string(template, context)
     return HTML(string=html, url_fetcher=_no_fetch).write_pdf(font_config=_fonts())
 
 
+def render_invoice_pdf(invoice: Invoice) -> bytes:
+    return render_pdf("billing/pdf/invoice.html", {"doc": documents.build(invoice)})
+
+
+def safe_filename(stem: str) -> str:
+    return _UNSAFE_FILENAME.sub("-", stem) + ".pdf"
+
+
 def pdf_filename(invoice: Invoice) -> str:
-    return _UNSAFE_FILENAME.sub("-", invoice.number or f"draft-{str(invoice.pk)[:8]}") + ".pdf"
+    return safe_filename(invoice.number or f"draft-{str(invoice.pk)[:8]}")
 
 
 def invoice_attachment(ref: str) -> tuple[bytes, str]:

@@ -19,7 +19,10 @@ class CustomerAdmin(ScopedAdmin, admin.ModelAdmin):
     inlines = [ContactInline]
     fieldsets = (
         (None, {"fields": ("organization", "name", "status")}),
-        ("Contact", {"fields": ("email", "phone", "locale", "address", "preferred_channels")}),
+        (
+            "Contact",
+            {"fields": ("email", "phone", "locale", "address", "tax_id", "preferred_channels")},
+        ),
         (
             "WhatsApp consent",
             {

@@ -2,20 +2,20 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from billing.admin.credit_notes import CreditNoteAdminMixin, CreditNoteInline
 from billing.admin.email import EmailInvoiceAdminMixin
 from billing.admin.filters import InvoiceStatusFilter
+from billing.admin.payments import PaymentAdminMixin, reverse_link
 from billing.admin.scoping import ScopedAdmin, ScopedInline
 from billing.admin.whatsapp import MessageLogInline, WhatsAppInvoiceAdminMixin
 from billing.approvals.services import invoice_finalize_or_request
 from billing.errors import BillingError
 from billing.models import ApprovalRequest, Invoice, InvoiceEvent, InvoiceItem, Payment
 from billing.models.choices import PaymentMethod
-from billing.money import MoneyError, to_major, to_minor
 from billing.services import draft_rules as rules
 from billing.services.actors import Actor
 from billing.services.invoices import (
@@ -27,7 +27,6 @@ from billing.services.invoices import (
     invoice_save_draft,
     invoice_void,
 )
-from billing.services.payments import payment_record
 from config.admin import ReadOnlyAdminMixin
 from config.admin_paging import LargeTableAdmin
 
@@ -59,6 +58,16 @@ LIFECYCLE = {
 }
 
 
+# A finalized invoice is read-only: its page has no Save buttons (sends and payments have
+# their own pages).
+FINALIZED_SUBMIT_ROW = {
+    "show_save": False,
+    "show_save_and_continue": False,
+    "show_save_and_add_another": False,
+    "show_save_as_new": False,
+}
+
+
 class InvoiceForm(forms.ModelForm):
     payment_methods = forms.MultipleChoiceField(
         choices=PaymentMethod.choices, widget=forms.CheckboxSelectMultiple
@@ -79,6 +88,7 @@ class InvoiceForm(forms.ModelForm):
             "currency",
             "due_date",
             "send_date",
+            "supply_date",
             "payment_methods",
             "delivery",
             "payment_link",
@@ -115,6 +125,8 @@ class ItemFormSet(forms.BaseInlineFormSet):
     def clean(self):
         super().clean()
         invoice = self.instance
+        if invoice.status != Status.DRAFT:
+            return  # a finalized invoice's items are shown, never taken from the request
         kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
         too_many = rules.item_count_problem(len(kept))
         if too_many:
@@ -186,12 +198,22 @@ class ReadOnlyInline(ScopedInline, ReadOnlyAdminMixin, admin.TabularInline):
 
 class PaymentInline(ReadOnlyInline):
     model = Payment
-    fields = ("paid_at", "amount_display", "method", "reference", "recorded_by")
+    fields = ("paid_at", "amount_display", "method", "reference", "recorded_by", "reversal_display")
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("reversal", "invoice")
 
     @admin.display(description="Amount")
     def amount_display(self, obj):
         return obj.invoice.money(obj.amount)
+
+    @admin.display(description="Reversal")
+    def reversal_display(self, obj):
+        reversal = getattr(obj, "reversal", None)
+        if reversal is not None:
+            return f"Reversed on {reversal.created_at:%Y-%m-%d}: {reversal.reason}"
+        return format_html('<a href="{}" class="reverse-payment">Reverse…</a>', reverse_link(obj))
 
 
 class EventInline(ReadOnlyInline):
@@ -201,17 +223,12 @@ class EventInline(ReadOnlyInline):
     readonly_fields = fields
 
 
-class PaymentForm(forms.Form):
-    amount = forms.DecimalField(min_value=0, max_digits=18, decimal_places=3)
-    method = forms.ChoiceField(choices=PaymentMethod.choices)
-    reference = forms.CharField(required=False, max_length=200)
-    paid_at = forms.DateTimeField(required=False, help_text="Empty: now.")
-
-
 @admin.register(Invoice)
 class InvoiceAdmin(
     ScopedAdmin,
     LargeTableAdmin,
+    CreditNoteAdminMixin,
+    PaymentAdminMixin,
     EmailInvoiceAdminMixin,
     WhatsAppInvoiceAdminMixin,
     admin.ModelAdmin,
@@ -239,7 +256,7 @@ class InvoiceAdmin(
     search_fields = ("number", "name", "customer__name", "customer__email")
     # No date_hierarchy: its year links are a DISTINCT over every row; the date filters above
     # answer the same questions from the indexes.
-    inlines = [InvoiceItemInline, PaymentInline, EventInline, MessageLogInline]
+    inlines = [InvoiceItemInline, PaymentInline, CreditNoteInline, EventInline, MessageLogInline]
     actions = ["finalize_selected", "void_selected", "mark_uncollectible_selected"]
     SUMMARY = (
         "number",
@@ -355,26 +372,37 @@ class InvoiceAdmin(
                 view(self.lifecycle_view),
                 name="billing_invoice_lifecycle",
             ),
-            path(
-                "<path:object_id>/payment/", view(self.payment_view), name="billing_invoice_payment"
-            ),
             *super().get_urls(),
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         invoice = self.get_object(request, object_id)
         extra_context = extra_context or {}
+        if invoice is not None and invoice.status != Status.DRAFT:
+            if request.method == "POST":
+                return self._refuse_edit(request, invoice)
+            extra_context.update(FINALIZED_SUBMIT_ROW)
         if invoice is not None:
             extra_context["lifecycle_actions"] = [
                 (slug, spec[0])
                 for slug, spec in LIFECYCLE.items()
                 if can_transition(invoice, spec[1])
+                and (slug != "finalize" or invoice.status == Status.DRAFT)
             ]
             extra_context["can_record_payment"] = invoice.status in (
                 Status.OPEN,
                 Status.UNCOLLECTIBLE,
             )
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def _refuse_edit(self, request, invoice: Invoice) -> HttpResponseRedirect:
+        self.message_user(
+            request,
+            f"Invoice {invoice} is {invoice.get_status_display().lower()}: it cannot be edited. "
+            "Correct it with a credit note.",
+            messages.ERROR,
+        )
+        return HttpResponseRedirect(self._change_url(invoice))
 
     def _invoice_or_404(self, request, object_id) -> Invoice:
         invoice = self.get_object(request, object_id)
@@ -421,43 +449,6 @@ class InvoiceAdmin(
         else:
             note = f"Invoice {result}: {result.get_status_display()}."
             self.message_user(request, note, messages.SUCCESS)
-
-    def payment_view(self, request, object_id):
-        invoice = self._invoice_or_404(request, object_id)
-        form = PaymentForm(
-            request.POST or None,
-            initial={
-                "amount": to_major(invoice.amount_due, invoice.currency),
-                "method": (invoice.payment_methods or [PaymentMethod.BANK_TRANSFER])[0],
-            },
-        )
-        if request.method == "POST" and form.is_valid():
-            if not self.has_change_permission(request):
-                raise PermissionDenied
-            data = form.cleaned_data
-            try:
-                payment_record(
-                    invoice=invoice,
-                    amount=to_minor(data["amount"], invoice.currency),
-                    method=data["method"],
-                    reference=data["reference"],
-                    paid_at=data["paid_at"],
-                    actor=Actor.for_user(request.user),
-                )
-            except (BillingError, MoneyError) as exc:
-                form.add_error("amount", str(exc))
-            else:
-                self.message_user(request, "Payment recorded.", messages.SUCCESS)
-                return redirect(self._change_url(invoice))
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": f"Record a payment on {invoice}",
-            "invoice": invoice,
-            "form": form,
-            "amount_due": invoice.money(invoice.amount_due),
-        }
-        return TemplateResponse(request, "admin/billing/invoice/payment_form.html", context)
 
     # --- bulk actions -----------------------------------------------------------------------
     def _apply(self, request, queryset, action: str) -> None:

@@ -14,6 +14,7 @@ class OrganizationAdmin(ScopedAdmin, admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
     fieldsets = (
         (None, {"fields": ("name", "slug")}),
+        ("Legal details on invoices", {"fields": ("legal_name", "legal_address", "vat_id")}),
         ("Locale", {"fields": ("time_zone", "locale", "default_currency")}),
         (
             "Invoicing",

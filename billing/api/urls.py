@@ -8,7 +8,16 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from billing.api.errors import envelope
 from billing.api.formats import SchemaJSONRenderer, SchemaJSONRenderer2
-from billing.api.views import catalog, collections, email, exports, invoices, messages, reports
+from billing.api.views import (
+    catalog,
+    collections,
+    credit_notes,
+    email,
+    exports,
+    invoices,
+    messages,
+    reports,
+)
 from billing.webhooks import api as webhooks
 
 
@@ -58,6 +67,21 @@ urlpatterns = [
         name="api-invoice-payments",
     ),
     path("invoices/<uuid:pk>/pdf", email.InvoicePdfView.as_view(), name="api-invoice-pdf"),
+    path(
+        "invoices/<uuid:pk>/credit-notes",
+        credit_notes.CreditNotesView.as_view(),
+        name="api-invoice-credit-notes",
+    ),
+    path(
+        "invoices/<uuid:pk>/credit-notes/<uuid:note_id>",
+        credit_notes.CreditNoteView.as_view(),
+        name="api-invoice-credit-note",
+    ),
+    path(
+        "invoices/<uuid:pk>/credit-notes/<uuid:note_id>/pdf",
+        credit_notes.CreditNotePdfView.as_view(),
+        name="api-invoice-credit-note-pdf",
+    ),
     path("messages", messages.MessagesView.as_view(), name="api-messages"),
     path("invoices/<uuid:pk>/send", messages.InvoiceSendView.as_view(), name="api-invoice-send"),
     path(

@@ -2,12 +2,14 @@
 from billing.collections.models import Reminder, ReminderEvent, ReminderPolicy
 from billing.models.approvals import ApprovalEvent, ApprovalRequest
 from billing.models.catalog import Product, Tax, TaxComponent, Wallet
+from billing.models.credit_notes import CreditNote, CreditNoteLine, CreditNoteSequence
 from billing.models.customers import Customer, CustomerContact
 from billing.models.deliveries import InvoiceDelivery
 from billing.models.idempotency import IdempotencyKey
 from billing.models.invoices import Invoice, InvoiceEvent, InvoiceItem, Payment
 from billing.models.memberships import Membership, Role
 from billing.models.organizations import ApiCredential, InvoiceSequence, Organization
+from billing.models.payments import PaymentReversal
 from billing.models.ratelimit import RateLimitCounter
 from billing.models.recurring import RecurringInvoice, RecurringOccurrence
 from billing.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -16,6 +18,9 @@ __all__ = [
     "ApiCredential",
     "ApprovalEvent",
     "ApprovalRequest",
+    "CreditNote",
+    "CreditNoteLine",
+    "CreditNoteSequence",
     "Customer",
     "CustomerContact",
     "IdempotencyKey",
@@ -27,6 +32,7 @@ __all__ = [
     "Membership",
     "Organization",
     "Payment",
+    "PaymentReversal",
     "Product",
     "RateLimitCounter",
     "RecurringInvoice",

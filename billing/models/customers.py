@@ -38,6 +38,7 @@ class Customer(models.Model):
     phone = PhoneNumberField(blank=True, help_text="E.164, e.g. +79001234567")
     locale = models.CharField(max_length=16, default="en")
     address = models.TextField(blank=True)
+    tax_id = models.CharField("VAT / tax id", max_length=40, blank=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.ACTIVE)
     customer_type = models.CharField(max_length=20, choices=Type.choices, blank=True)
     preferred_channels = models.JSONField(

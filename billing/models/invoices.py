@@ -62,6 +62,11 @@ class Invoice(models.Model):
     currency = models.CharField(max_length=4, validators=[validate_currency])
     due_date = models.DateField()
     send_date = models.DateField(null=True, blank=True)
+    supply_date = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When goods or services were supplied, if not the issue date.",
+    )
     payment_methods = models.JSONField(default=list)
     delivery = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.EMAIL)
     payment_link = models.BooleanField(default=True)
@@ -86,6 +91,8 @@ class Invoice(models.Model):
     tax_amount = models.BigIntegerField(default=0, editable=False)
     total = models.BigIntegerField(default=0, editable=False)
     amount_paid = models.BigIntegerField(default=0, editable=False)
+    # Credit notes' pre-payment parts: what the invoice no longer asks for.
+    amount_credited = models.BigIntegerField(default=0, editable=False)
     tax_snapshot = models.JSONField(null=True, blank=True, editable=False)
     tax_breakdown = models.JSONField(default=list, blank=True, editable=False)
 
@@ -115,7 +122,9 @@ class Invoice(models.Model):
                 name="invoice_unique_number",
             ),
             models.CheckConstraint(
-                condition=models.Q(amount_paid__lte=models.F("total")),
+                condition=models.Q(
+                    amount_paid__lte=models.F("total") - models.F("amount_credited")
+                ),
                 name="invoice_not_overpaid",
             ),
         ]
@@ -135,7 +144,7 @@ class Invoice(models.Model):
 
     @property
     def amount_due(self) -> int:
-        return self.total - self.amount_paid
+        return self.total - self.amount_paid - self.amount_credited
 
     def local_today(self) -> date:
         return timezone.now().astimezone(self.organization.tzinfo).date()

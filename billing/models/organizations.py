@@ -48,6 +48,10 @@ class Organization(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=60, unique=True)
+    # The seller as the law wants it on an invoice (EU VAT directive, art. 226).
+    legal_name = models.CharField(max_length=200, blank=True, help_text="Empty: the name.")
+    legal_address = models.TextField(blank=True)
+    vat_id = models.CharField("VAT / tax id", max_length=40, blank=True)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     locale = models.CharField(max_length=16, default="en")
     default_currency = models.CharField(max_length=4, default="USD", validators=[validate_currency])
@@ -56,6 +60,12 @@ class Organization(models.Model):
         default="INV-{seq:06d}",
         validators=[validate_number_format],
         help_text="Python format with {seq} (the gapless counter) and optionally {year}.",
+    )
+    credit_note_number_format = models.CharField(
+        max_length=60,
+        default="CN-{seq:06d}",
+        validators=[validate_number_format],
+        help_text="Credit notes' own gapless series: {seq} and optionally {year}.",
     )
     tax_rounding = models.CharField(
         max_length=12, choices=TaxRounding.choices, default=TaxRounding.PER_LINE

@@ -33,6 +33,8 @@ Status = Invoice.Status
 TRANSITIONS: dict[str, frozenset[str]] = {
     Status.DRAFT: frozenset({Status.OPEN}),
     Status.OPEN: frozenset({Status.PAID, Status.VOID, Status.UNCOLLECTIBLE}),
+    # Only a payment reversal reopens a paid invoice (``mark_unpaid``).
+    Status.PAID: frozenset({Status.OPEN}),
     Status.UNCOLLECTIBLE: frozenset({Status.PAID, Status.VOID}),
 }
 DRAFT_FIELDS = frozenset(
@@ -48,6 +50,7 @@ DRAFT_FIELDS = frozenset(
         "currency",
         "due_date",
         "send_date",
+        "supply_date",
         "payment_methods",
         "delivery",
         "payment_link",
@@ -375,7 +378,10 @@ def invoice_finalize(*, invoice: Invoice, actor: Actor, now: datetime | None = N
     """DRAFT → OPEN: freeze names, prices and tax, price, then take the next gapless number."""
     role_authorize(actor=actor, organization_id=invoice.organization_id, action="finalize")
     invoice = lock(invoice)
-    _ensure_can(invoice, Status.OPEN)
+    if invoice.status != Status.DRAFT:  # PAID → OPEN is a reversal's move, not a finalize
+        raise IllegalTransition(
+            f"Invoice {invoice} is {invoice.get_status_display().lower()} and cannot become open."
+        )
     items = list(invoice.items.select_related("product"))
     if not items:
         raise InvalidInvoice("items should not be empty")
@@ -452,10 +458,19 @@ def invoice_mark_uncollectible(*, invoice: Invoice, actor: Actor, note: str = ""
     return invoice
 
 
+MONEY_FIELDS = ["paid_at", "amount_paid", "amount_credited"]
+
+
 def mark_paid(invoice: Invoice, *, actor: Actor, paid_at: datetime, note: str) -> None:
-    """Used by the payment service once the amount due reaches zero."""
+    """Used by the payment and credit-note services once the amount due reaches zero."""
     invoice.paid_at = paid_at
-    _transition(invoice, Status.PAID, actor=actor, note=note, fields=["paid_at", "amount_paid"])
+    _transition(invoice, Status.PAID, actor=actor, note=note, fields=MONEY_FIELDS)
+
+
+def mark_unpaid(invoice: Invoice, *, actor: Actor, note: str) -> None:
+    """Used by the payment service when a reversal leaves an amount due on a paid invoice."""
+    invoice.paid_at = None
+    _transition(invoice, Status.OPEN, actor=actor, note=note, fields=MONEY_FIELDS)
 
 
 ADMIN_FIELDS = ("organization", *sorted(DRAFT_FIELDS))  # what the admin form edits

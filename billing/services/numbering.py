@@ -1,4 +1,4 @@
-"""Gapless per-organization invoice numbers.
+"""Gapless per-organization invoice and credit-note numbers (one counter row each).
 
 The counter row is advanced with ``UPDATE … SET last_value = last_value + n RETURNING …`` in the
 caller's transaction: PostgreSQL holds the row lock until commit and SQLite's IMMEDIATE
@@ -9,14 +9,16 @@ defence.
 
 from datetime import datetime
 
-from django.db import transaction
+from django.db import models, transaction
 
-from billing.models import InvoiceSequence, Organization
+from billing.models import CreditNoteSequence, InvoiceSequence, Organization
 
 
-def format_number(organization: Organization, seq: int, when: datetime) -> str:
+def format_number(
+    organization: Organization, seq: int, when: datetime, number_format: str | None = None
+) -> str:
     year = when.astimezone(organization.tzinfo).year
-    return organization.invoice_number_format.format(seq=seq, year=year)
+    return (number_format or organization.invoice_number_format).format(seq=seq, year=year)
 
 
 def allocate_numbers(
@@ -25,20 +27,29 @@ def allocate_numbers(
     """The next ``count`` (sequence, formatted number) pairs, consecutive.
 
     Must run inside the transaction that uses them."""
-    assert transaction.get_connection().in_atomic_block, "allocate inside the invoice transaction"
-    last = _advance(organization, count)
-    if last is None:  # the organization's first invoice: create its counter, then count
-        InvoiceSequence.objects.get_or_create(organization=organization)
-        last = _advance(organization, count)
-    return [
-        (seq, format_number(organization, seq, when)) for seq in range(last - count + 1, last + 1)
-    ]
+    seqs = _allocate(InvoiceSequence, organization, count)
+    return [(seq, format_number(organization, seq, when)) for seq in seqs]
 
 
-def _advance(organization: Organization, count: int) -> int | None:
+def allocate_credit_note_number(organization: Organization, when: datetime) -> tuple[int, str]:
+    """The next credit-note (sequence, number): its own series, counted like invoices."""
+    (seq,) = _allocate(CreditNoteSequence, organization, 1)
+    return seq, format_number(organization, seq, when, organization.credit_note_number_format)
+
+
+def _allocate(counter: type[models.Model], organization: Organization, count: int) -> range:
+    assert transaction.get_connection().in_atomic_block, "allocate inside the using transaction"
+    last = _advance(counter, organization, count)
+    if last is None:  # the organization's first one: create its counter, then count
+        counter.objects.get_or_create(organization=organization)
+        last = _advance(counter, organization, count)
+    return range(last - count + 1, last + 1)
+
+
+def _advance(counter: type[models.Model], organization: Organization, count: int) -> int | None:
     """``UPDATE … RETURNING``: the increment and its result in one statement."""
     connection = transaction.get_connection()
-    meta = InvoiceSequence._meta
+    meta = counter._meta
     table = connection.ops.quote_name(meta.db_table)
     key = meta.pk.get_db_prep_value(organization.pk, connection)
     with connection.cursor() as cursor:

@@ -1,16 +1,32 @@
-from datetime import datetime
+"""Money received on an invoice, and payments taken back.
+
+``Invoice.amount_paid`` is the net received: recorded payments minus reversed ones. Status moves
+go through the invoice lifecycle's one door (``mark_paid`` / ``mark_unpaid``).
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from django.db import transaction
 from django.utils import timezone
 
 from billing.errors import PaymentRejected
-from billing.models import Invoice, Payment
+from billing.models import Invoice, Payment, PaymentReversal
+from billing.models.choices import PaymentMethod
 from billing.services.actors import Actor
-from billing.services.invoices import audit_event, lock, mark_paid
+from billing.services.credit_notes import post_payment_credited
+from billing.services.invoices import audit_event, lock, mark_paid, mark_unpaid
 from billing.services.roles import role_authorize
 from billing.webhooks.events import event_raise
 
 PAYABLE = (Invoice.Status.OPEN, Invoice.Status.UNCOLLECTIBLE)
+REVERSIBLE = (Invoice.Status.OPEN, Invoice.Status.PAID, Invoice.Status.UNCOLLECTIBLE)
+
+
+@dataclass(frozen=True)
+class RecordedPayment:
+    payment: Payment
+    warnings: list[str]
 
 
 def _check_amount(invoice: Invoice, amount: int) -> None:
@@ -27,6 +43,43 @@ def _check_amount(invoice: Invoice, amount: int) -> None:
         )
 
 
+def issue_date(invoice: Invoice) -> date:
+    """The day the invoice was issued, in the organization's time zone."""
+    return invoice.finalized_at.astimezone(invoice.organization.tzinfo).date()
+
+
+def payment_date_problem(invoice: Invoice, paid_at: datetime) -> str | None:
+    """A payment cannot predate the invoice's issue date nor lie in the future (by the
+    organization's calendar)."""
+    tz = invoice.organization.tzinfo
+    day = paid_at.astimezone(tz).date()
+    if day > timezone.now().astimezone(tz).date():
+        return f"paid_at: the payment date {day.isoformat()} is in the future"
+    issued = issue_date(invoice)
+    if day < issued:
+        return (
+            f"paid_at: the payment date {day.isoformat()} is before the invoice's "
+            f"issue date {issued.isoformat()}"
+        )
+    return None
+
+
+def duplicate_reference_warning(*, invoice: Invoice, reference: str) -> str | None:
+    """A second live payment with the same reference on the invoice is usually a mistake."""
+    if not reference:
+        return None
+    same = invoice.payments.filter(reference=reference, reversal__isnull=True)
+    if not same.exists():
+        return None
+    return f"Another payment on invoice {invoice} already has the reference “{reference}”."
+
+
+def payment_note(invoice: Invoice, amount: int, method: str) -> str:
+    """The audit sentence, in words: "Payment of €100.00 by bank transfer"."""
+    label = PaymentMethod(method).label.lower() if method in PaymentMethod.values else method
+    return f"Payment of {invoice.money(amount, style='symbol')} by {label}"
+
+
 @transaction.atomic
 def payment_record(
     *,
@@ -36,8 +89,11 @@ def payment_record(
     actor: Actor,
     reference: str = "",
     paid_at: datetime | None = None,
-) -> Payment:
-    """Record money received (minor units). The invoice becomes PAID when nothing is left due."""
+) -> RecordedPayment:
+    """Record money received (minor units). The invoice becomes PAID when nothing is left due.
+
+    Refuses a payment date before the issue date or in the future; a reference already used
+    by another payment of the invoice is recorded with a warning."""
     role_authorize(actor=actor, organization_id=invoice.organization_id, action="record_payment")
     invoice = lock(invoice)
     if invoice.status not in PAYABLE:
@@ -46,6 +102,10 @@ def payment_record(
         )
     _check_amount(invoice, amount)
     paid_at = paid_at or timezone.now()
+    problem = payment_date_problem(invoice, paid_at)
+    if problem:
+        raise PaymentRejected([problem])
+    warning = duplicate_reference_warning(invoice=invoice, reference=reference)
     payment = Payment.objects.create(
         invoice=invoice,
         amount=amount,
@@ -61,13 +121,49 @@ def payment_record(
         invoice=invoice,
         payment=payment_data(payment),
     )
-    note = f"payment {invoice.money(amount)} by {method}"
+    note = payment_note(invoice, amount, method)
     if invoice.amount_due == 0:
         mark_paid(invoice, actor=actor, paid_at=paid_at, note=note)
     else:
         invoice.save(update_fields=["amount_paid", "updated_at"])
         audit_event(invoice, invoice.status, invoice.status, actor=actor, note=note)
-    return payment
+    return RecordedPayment(payment, [warning] if warning else [])
+
+
+@transaction.atomic
+def payment_reverse(*, payment: Payment, reason: str, actor: Actor) -> PaymentReversal:
+    """Take back a payment recorded by mistake: a reversal row (the payment is never deleted),
+    the amount due again, and a paid invoice back to OPEN (partially paid when payments
+    remain)."""
+    role_authorize(
+        actor=actor, organization_id=payment.invoice.organization_id, action="reverse_payment"
+    )
+    invoice = lock(payment.invoice)
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    reason = reason.strip()
+    if not reason:
+        raise PaymentRejected(["reason: say why the payment is reversed"])
+    if PaymentReversal.objects.filter(payment=payment).exists():
+        raise PaymentRejected(f"This payment on invoice {invoice} is reversed already")
+    if invoice.status not in REVERSIBLE:
+        raise PaymentRejected(
+            f"Payments of a {invoice.get_status_display().lower()} invoice cannot be reversed"
+        )
+    if invoice.amount_paid - payment.amount < post_payment_credited(invoice):
+        raise PaymentRejected(
+            "Credit notes already gave part of this payment back: it cannot be reversed"
+        )
+    reversal = PaymentReversal.objects.create(
+        payment=payment, reason=reason[:300], reversed_by=actor.user
+    )
+    invoice.amount_paid -= payment.amount
+    note = f"Payment of {invoice.money(payment.amount, style='symbol')} reversed: {reason}"
+    if invoice.status == Invoice.Status.PAID:
+        mark_unpaid(invoice, actor=actor, note=note)
+    else:
+        invoice.save(update_fields=["amount_paid", "updated_at"])
+        audit_event(invoice, invoice.status, invoice.status, actor=actor, note=note)
+    return reversal
 
 
 def payment_data(payment: Payment) -> dict:

@@ -356,3 +356,28 @@ def test_bulk_costs_the_same_queries_for_one_or_ten_invoices(
     with django_assert_num_queries(17):
         data = api.post("invoices/bulk", {"invoices": [body] * 10}).json()
     assert data["summary"] == {"total": 10, "successful": 10, "failed": 0}
+
+
+def test_a_payment_dated_in_the_future_or_before_the_issue_date_is_a_400(api):
+    invoice = create(api, partial_payment=True)
+    tomorrow = (timezone.now() + timedelta(days=2)).date()
+    later = api.post(
+        f"invoices/{invoice['id']}/payments",
+        {"amount": 10, "method": "CASH", "paid_at": f"{tomorrow.isoformat()}T10:00:00Z"},
+    )
+    early = api.post(
+        f"invoices/{invoice['id']}/payments",
+        {"amount": 10, "method": "CASH", "paid_at": "2020-01-02T10:00:00Z"},
+    )
+    assert (later.status_code, early.status_code) == (400, 400)
+    assert later.json() == {
+        "statusCode": 400,
+        "message": [f"paid_at: the payment date {tomorrow.isoformat()} is in the future"],
+        "error": "Bad Request",
+    }
+    issued = Invoice.objects.get().finalized_at.astimezone(api.org.tzinfo).date()
+    assert early.json()["message"] == [
+        f"paid_at: the payment date 2020-01-02 is before the invoice's issue date {issued}"
+    ]
+    assert Payment.objects.count() == 0
+    assert Invoice.objects.get().amount_paid == 0

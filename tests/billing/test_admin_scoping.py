@@ -17,7 +17,15 @@ from billing.admin.scoping import (
     check_site_is_scoped,
     unscoped_admins,
 )
-from billing.models import ApprovalRequest, Customer, Invoice, Membership, Payment
+from billing.models import (
+    ApprovalRequest,
+    CreditNote,
+    Customer,
+    Invoice,
+    Membership,
+    Payment,
+    PaymentReversal,
+)
 from notifications.models import Message
 from tests.billing.admin_support import build_tenant, make_member
 
@@ -191,25 +199,36 @@ def test_autocomplete_answers_only_the_own_organizations_rows(
 def test_custom_admin_urls_are_all_covered():
     assert sorted(name for _model, name in custom_urls()) == [
         "billing_approvalrequest_decide",
+        "billing_invoice_credit_note",
+        "billing_invoice_credit_note_pdf",
         "billing_invoice_email",
         "billing_invoice_lifecycle",
         "billing_invoice_payment",
+        "billing_invoice_reverse_payment",
         "billing_invoice_send_whatsapp",
     ]
 
 
 @pytest.mark.parametrize(("model", "name"), custom_urls(), ids=lambda v: getattr(v, "__name__", v))
 def test_custom_admin_views_answer_404_for_another_organization(bravo_client, tenants, model, name):
-    extra = {
-        "billing_invoice_lifecycle": ["finalize"],
-        "billing_approvalrequest_decide": ["approve"],
-    }.get(name, [])
+    def extra(obj) -> list:
+        payment = obj.payments.first() if name == "billing_invoice_reverse_payment" else None
+        return {
+            "billing_invoice_lifecycle": ["finalize"],
+            "billing_approvalrequest_decide": ["approve"],
+            "billing_invoice_reverse_payment": [payment.pk if payment else uuid.uuid4()],
+            "billing_invoice_credit_note_pdf": [uuid.uuid4()],
+        }.get(name, [])
+
     for obj in rows_of(model, admin.site._registry[model], tenants[0]):
         before = snapshot()
-        url = reverse(f"admin:{name}", args=[obj.pk, *extra])
+        url = reverse(f"admin:{name}", args=[obj.pk, *extra(obj)])
         for response in (
             bravo_client.get(url),
-            bravo_client.post(url, {"action": "send", "amount": "1", "method": "CASH"}),
+            bravo_client.post(
+                url,
+                {"action": "send", "amount": "1", "method": "CASH", "reason": "DUPLICATE"},
+            ),
         ):
             assert response.status_code == 404
             assert_no_alpha(response, tenants[0])
@@ -221,6 +240,8 @@ def snapshot() -> tuple:
         sorted(Invoice.objects.values_list("status", "number", "amount_paid")),
         Message.objects.count(),
         Payment.objects.count(),
+        PaymentReversal.objects.count(),
+        CreditNote.objects.count(),
         sorted(ApprovalRequest.objects.values_list("status", flat=True)),
     )
 

@@ -7,8 +7,10 @@ from django.core import mail
 from django.utils import timezone
 
 from billing import documents
+from billing.models import Invoice
 from billing.services import pay_links
 from billing.services.actors import Actor
+from billing.services.credit_notes import credit_note_issue
 from billing.services.invoices import invoice_void
 from billing.services.payments import payment_record
 from notifications.models import Message
@@ -37,7 +39,7 @@ def test_the_page_shows_the_invoice_amount_due_and_how_to_pay(client):
         "2,549.99 USD",  # total
         "500 USD",  # paid
         '<td class="num due" id="amount-due">2,049.99 USD</td>',
-        'id="status">PARTIALLYPAID',
+        'id="status">Partially paid',
         "IBAN DE89 3704 0044 0532 0130 00",
         "ETHEREUM 0xabc123",
         f"/pay/{invoice.payment_token}/pdf/",
@@ -66,7 +68,7 @@ def test_a_paid_invoice_shows_paid_and_no_payment_instructions(client):
     invoice = issued_invoice()
     payment_record(invoice=invoice, amount=254999, method="CASH", actor=Actor(label="t"))
     html = page(client, invoice).content.decode()
-    assert 'id="status">PAID' in html
+    assert 'id="status">Paid' in html
     assert '<td class="num due" id="amount-due">0 USD</td>' in html
     assert "How to pay" not in html
 
@@ -80,11 +82,11 @@ def test_a_void_invoice_says_it_is_void_and_shows_no_way_to_pay(client):
         '<p class="void-notice" id="void-notice"><strong>This invoice is void.</strong> Acme Ltd '
         "has cancelled it: nothing is due and no payment should be made.</p>"
     ) in html
-    assert 'id="status">VOID' in html
+    assert 'id="status">Void' in html
     for absent in ("How to pay", "IBAN DE89", "0xabc123", "amount-due", "Amount due", "due-date"):
         assert absent not in html, absent
     pdf = pdf_text(page(client, invoice, "pdf/").content)
-    assert "Status: VOID" in pdf
+    assert "Status: Void" in pdf
     assert "How to pay" not in pdf and "IBAN DE89" not in pdf
 
 
@@ -229,3 +231,19 @@ def test_a_malformed_token_is_the_same_404_as_an_unknown_one(client, token):
         response = client.get(f"/pay/{token}/{suffix}")
         assert response.status_code == 404
     assert response.content == client.get(f"/pay/{'y' * 43}/").content
+
+
+def test_statuses_are_words_and_credit_notes_show_on_the_page_and_the_pdf(client):
+    invoice = issued_invoice(partial_payment=True)
+    payment_record(invoice=invoice, amount=50000, method="CASH", actor=Actor(label="t"))
+    credit_note_issue(invoice=invoice, reason="ORDER_CHANGE", amount=4999, actor=Actor(label="t"))
+    html = page(client, invoice).content.decode()
+    assert '<span class="status status-partiallypaid" id="status">Partially paid</span>' in html
+    assert '<td class="num" id="amount-credited">49.99 USD</td>' in html
+    assert '<td class="num due" id="amount-due">2,000 USD</td>' in html
+    pdf = pdf_text(page(client, invoice, "pdf/").content)
+    assert "Status: Partially paid" in pdf
+    assert "Credited 49.99 USD" in pdf
+    Invoice.objects.filter(pk=invoice.pk).update(due_date=timezone.localdate() - timedelta(days=3))
+    assert 'id="status">Past due</span>' in page(client, invoice).content.decode()
+    assert "PASTDUE" not in pdf_text(page(client, invoice, "pdf/").content)

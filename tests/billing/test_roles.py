@@ -11,9 +11,10 @@ from billing.approvals.services import approval_approve
 from billing.models import ApprovalRequest, Invoice, InvoiceEvent, Membership, Organization, Payment
 from billing.models.memberships import ROLE_ORDER, Role
 from billing.services.actors import Actor
+from billing.services.credit_notes import credit_note_issue
 from billing.services.invoices import invoice_finalize, invoice_mark_uncollectible, invoice_void
 from billing.services.messages import message_resend
-from billing.services.payments import payment_record
+from billing.services.payments import payment_record, payment_reverse
 from billing.services.roles import (
     ACTION_ROLES,
     RoleRequired,
@@ -82,6 +83,12 @@ def failed_message(to=st.FAILED):
     return message
 
 
+def paid_invoice():
+    invoice = seed_invoice()
+    payment_record(invoice=invoice, amount=invoice.amount_due, method="CASH", actor=Actor())
+    return invoice
+
+
 def pending_approval():
     invoice = seed_invoice(status="DRAFT")
     maker = staff_user_set(
@@ -105,6 +112,18 @@ ACTIONS = {
         open_invoice,
         lambda invoice, actor: payment_record(
             invoice=invoice, amount=invoice.amount_due, method="CASH", actor=actor
+        ),
+    ),
+    "reverse_payment": (
+        paid_invoice,
+        lambda invoice, actor: payment_reverse(
+            payment=invoice.payments.get(), reason="Booked twice", actor=actor
+        ),
+    ),
+    "credit_note": (
+        open_invoice,
+        lambda invoice, actor: credit_note_issue(
+            invoice=invoice, reason="DUPLICATE", amount=1, actor=actor
         ),
     ),
     "send": (
