@@ -114,8 +114,23 @@ def _decimal(field: serializers.DecimalField, schema: dict) -> dict:
     if number["minimum"] is None:
         del number["minimum"]
     text = {"type": "string", "pattern": _decimal_pattern(whole, places, positive)}
+    if field.max_value is not None and _power_of_ten(field.max_value) is not None:
+        # An inclusive power-of-ten ceiling (a percentage's 100): fewer whole digits, or it.
+        digits = _power_of_ten(field.max_value)
+        number.update(maximum=float(field.max_value), exclusiveMaximum=False)
+        below = _decimal_pattern(digits, places, positive)[1:-1]
+        exact = rf"{int(field.max_value)}(\.0{{1,{places}}})?" if places else str(field.max_value)
+        text["pattern"] = rf"^({below}|{exact})$"
     kept = {k: v for k, v in schema.items() if k in ("description", "nullable", "default")}
     return {**kept, "anyOf": [number, text]}
+
+
+def _power_of_ten(value: Decimal) -> int | None:
+    """k when ``value`` is 10**k (k ≥ 1), else None."""
+    exponent = Decimal(value).normalize().as_tuple()
+    if exponent.digits == (1,) and exponent.exponent >= 1 and exponent.sign == 0:
+        return exponent.exponent
+    return None
 
 
 def _decimal_pattern(whole: int, places: int, positive: bool) -> str:

@@ -8,7 +8,7 @@ import json
 from datetime import timedelta
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
@@ -42,16 +42,27 @@ class EndpointListSerializer(serializers.Serializer):
     total = serializers.IntegerField()
 
 
+@extend_schema_field({"type": "string", "maxLength": 1000, "pattern": r"^https?://[^/?#\s]+"})
+class EndpointUrl(serializers.CharField):
+    """An http(s) URL naming a host; the SSRF rules are checked by the service."""
+
+
+@extend_schema_field({"type": "string", "enum": ["*", *services.SUBSCRIBABLE]})
+class EventTypeText(serializers.CharField):
+    """An event type the endpoint subscribes to, or ``*`` for all (the service names unknown
+    ones)."""
+
+
 class EndpointCreateSerializer(StrictSerializer):
-    url = serializers.CharField(max_length=1000)
-    events = serializers.ListField(child=serializers.CharField(max_length=40), max_length=50)
+    url = EndpointUrl(max_length=1000)
+    events = serializers.ListField(child=EventTypeText(max_length=40), min_length=1, max_length=50)
     description = serializers.CharField(max_length=300, required=False, allow_blank=True)
 
 
 class EndpointUpdateSerializer(StrictSerializer):
-    url = serializers.CharField(max_length=1000, required=False)
+    url = EndpointUrl(max_length=1000, required=False)
     events = serializers.ListField(
-        child=serializers.CharField(max_length=40), max_length=50, required=False
+        child=EventTypeText(max_length=40), min_length=1, max_length=50, required=False
     )
     enabled = serializers.BooleanField(required=False)
     description = serializers.CharField(max_length=300, required=False, allow_blank=True)

@@ -38,7 +38,7 @@ def record_message_event(*, message_id, status: str, **_) -> None:
     specs = [EventSpec("message.status_changed", invoice, {"message": data})]
     if invoice is not None and status in TAKEN:
         specs.append(EventSpec("invoice.sent", invoice, {"message": data}))
-    if invoice is not None and status in ENDED_FAILED and _every_channel_failed(invoice):
+    if invoice is not None and status in ENDED_FAILED and _nothing_follows(message, invoice):
         specs.append(EventSpec("invoice.delivery_failed", invoice, {"message": data}))
     with transaction.atomic():
         events_raise(organization=organization, specs=specs)
@@ -52,6 +52,13 @@ def _invoice_of(message: Message) -> Invoice | None:
         .select_related("organization", "customer", "wallet", "tax")
         .first()
     )
+
+
+def _nothing_follows(message: Message, invoice: Invoice) -> bool:
+    """Every channel tried has failed, and no fallback message follows this one up (the
+    fallback's own failure is the one that tells)."""
+    followed = Message.objects.filter(fallback_of_id=message.pk).exists()
+    return not followed and _every_channel_failed(invoice)
 
 
 def _every_channel_failed(invoice: Invoice) -> bool:

@@ -267,7 +267,9 @@ def test_schemathesis_finds_nothing_in_any_phase(tmp_path):
         run = subprocess.run(
             [
                 sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "run", f"http://127.0.0.1:{port}/api/v0/schema/",
-                "--seed", "1",
+                # Seed 1 crashes inside hypothesis on CPython 3.11.7 ("AST constructor recursion
+                # depth mismatch" while describing a filter lambda): a tool crash, not a finding.
+                "--seed", "2",
                 "--report", "ndjson", "--report-dir", str(tmp_path),
             ],
             cwd=tmp_path,  # schemathesis keeps a cache in its working directory

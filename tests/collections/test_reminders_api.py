@@ -24,7 +24,7 @@ def test_an_invoices_reminders_with_local_times(api, clock):
     assert body["data"][0] == {
         "step": 1,
         "offset_days": -3,
-        "planned_at": "2026-06-16T13:00:00Z",
+        "planned_at": "2026-06-16T13:00:00.000Z",
         "local_time": "2026-06-16T09:00:00-04:00",
         "channel": "email",
         "status": "planned",
@@ -60,7 +60,7 @@ def test_the_outbox_lists_the_local_days_reminders(api, other_api, clock):
                 "customer_id": str(invoice.customer_id),
                 "customer_name": "Jane Doe",
                 "step": 1,
-                "planned_at": "2026-06-16T00:00:00Z",
+                "planned_at": "2026-06-16T00:00:00.000Z",
                 "local_time": "2026-06-16T09:00:00+09:00",
                 "channel": "email",
                 "amount_due": 123.45,
@@ -124,7 +124,7 @@ def test_the_invoice_body_shows_the_collections_flags(api, clock):
     flags = ("disputed_at", "promise_to_pay_until", "reminders_paused_until", "reminder_sent")
     assert [before[f] for f in flags] == [None, None, None, False]
     assert [after[f] for f in flags] == [
-        "2026-06-01T10:00:00Z",
+        "2026-06-01T10:00:00.000Z",
         "2026-06-20",
         "indefinitely",
         False,

@@ -68,7 +68,7 @@ def test_funnel_counts_invoices_per_channel_by_their_newest_message(
     start, end = funnel_fixture.START, funnel_fixture.END
     assert selectors.funnel(organization=org, start=start, end=end) == [
         ChannelFunnel("whatsapp", issued=1, accepted=0, delivered=0, read=0, opened=0, paid=0),
-        ChannelFunnel("email", issued=3, accepted=3, delivered=2, read=1, opened=1, paid=1),
+        ChannelFunnel("email", issued=4, accepted=4, delivered=2, read=1, opened=1, paid=1),
     ]
 
 

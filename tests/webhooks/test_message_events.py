@@ -42,10 +42,26 @@ def test_every_message_move_is_an_event_and_the_first_accepted_one_sends_the_inv
 
 def test_every_channel_failed_raises_delivery_failed(django_capture_on_commit_callbacks):
     invoice = issued_invoice()
+    # No address anywhere: the e-mail that follows the refused WhatsApp message fails too.
+    type(invoice).objects.filter(pk=invoice.pk).update(email="")
+    type(invoice.customer).objects.filter(pk=invoice.customer_id).update(email="")
+    invoice.customer.contacts.all().delete()
+    invoice.refresh_from_db()
     with django_capture_on_commit_callbacks(execute=True):
         rejected = invoice_send_whatsapp(invoice=invoice, actor=API).message  # no consent
     assert rejected.status == "rejected"
     failed = WebhookEvent.objects.get(type="invoice.delivery_failed")
     body = json.loads(failed.body)
-    assert (body["invoice"]["id"], body["message"]["status"]) == (str(invoice.pk), "rejected")
+    assert body["invoice"]["id"] == str(invoice.pk)
     assert WebhookEvent.objects.filter(type="invoice.sent").count() == 0
+
+
+def test_a_refused_whatsapp_message_followed_by_an_email_is_no_delivery_failure(
+    django_capture_on_commit_callbacks, settings
+):
+    invoice = issued_invoice()
+    with django_capture_on_commit_callbacks(execute=True):
+        rejected = invoice_send_whatsapp(invoice=invoice, actor=API).message  # no consent
+    assert rejected.status == "rejected"
+    assert WebhookEvent.objects.filter(type="invoice.delivery_failed").count() == 0
+    assert WebhookEvent.objects.filter(type="invoice.sent").count() == 1

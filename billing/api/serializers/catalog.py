@@ -139,6 +139,7 @@ class TaxSerializer(StrictSerializer):
         decimal_places=4,
         min_value=Decimal(0),
         max_value=Decimal(100),
+        coerce_to_string=False,
         required=False,
         write_only=True,
     )

@@ -1,27 +1,78 @@
 """Schemas of the collections endpoints (the policy is validated by its service, which names
 every wrong field; these serializers document it)."""
 
-from drf_spectacular.utils import OpenApiExample
+from drf_spectacular.utils import OpenApiExample, extend_schema_field
 from rest_framework import serializers
 
 from billing.api.serializers.base import StrictSerializer, Timestamp
+from billing.collections.policy import DAY_LIMIT, MAX_HOLIDAYS
 
 
-class SendWindowSerializer(serializers.Serializer):
-    start = serializers.CharField(help_text="HH:MM, local time of the recipient")
-    end = serializers.CharField(help_text="HH:MM; 24:00 is the end of the day")
+class SendWindowSerializer(StrictSerializer):
+    start = serializers.RegexField(
+        r"^([01][0-9]|2[0-3]):[0-5][0-9]$", help_text="HH:MM, local time of the recipient"
+    )
+    end = serializers.RegexField(
+        r"^(00:0[1-9]|00:[1-5][0-9]|(0[1-9]|1[0-9]|2[0-3]):[0-5][0-9]|24:00)$",
+        help_text="HH:MM after 00:00; 24:00 is the end of the day",
+    )
 
 
-class ReminderPolicySerializer(serializers.Serializer):
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "enum": ["preferred"]},
+            {
+                "type": "array",
+                "items": {"type": "string", "enum": ["whatsapp", "email"]},
+                "minItems": 1,
+                "uniqueItems": True,
+            },
+        ],
+        "description": '"preferred" or a list such as ["whatsapp","email"]',
+    }
+)
+class ChannelsField(serializers.JSONField):
+    """The policy's channel order (its service validates it)."""
+
+
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "integer", "minimum": 1, "maximum": 7},
+        "minItems": 1,
+        "maxItems": 7,
+        "uniqueItems": True,
+    }
+)
+class WeekdaysField(serializers.ListField):
+    """Distinct ISO weekdays (its service validates them)."""
+
+
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "string", "format": "date"},
+        "maxItems": MAX_HOLIDAYS,
+        "uniqueItems": True,
+    }
+)
+class HolidaysField(serializers.ListField):
+    """Distinct dates (its service validates them)."""
+
+
+class ReminderPolicySerializer(StrictSerializer):
     enabled = serializers.BooleanField()
-    steps = serializers.ListField(child=serializers.IntegerField(min_value=-60, max_value=365))
-    channels = serializers.JSONField(help_text='"preferred" or a list such as ["whatsapp","email"]')
+    steps = serializers.ListField(
+        child=serializers.IntegerField(min_value=-60, max_value=365), min_length=1, max_length=10
+    )
+    channels = ChannelsField()
     send_window = SendWindowSerializer()
-    business_days = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=7))
-    holidays = serializers.ListField(child=serializers.DateField())
-    min_gap_hours = serializers.IntegerField(min_value=0)
-    fallback_after_hours = serializers.IntegerField(min_value=0)
-    pause_on_reply_days = serializers.IntegerField(min_value=0)
+    business_days = WeekdaysField(child=serializers.IntegerField(min_value=1, max_value=7))
+    holidays = HolidaysField(child=serializers.DateField())
+    min_gap_hours = serializers.IntegerField(min_value=0, max_value=720)
+    fallback_after_hours = serializers.IntegerField(min_value=0, max_value=720)
+    pause_on_reply_days = serializers.IntegerField(min_value=0, max_value=DAY_LIMIT)
 
 
 POLICY_EXAMPLE = OpenApiExample(

@@ -2,7 +2,7 @@
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
@@ -37,7 +37,13 @@ class CreditNotesView(InvoiceView):
     @extend_schema(
         operation_id="invoices_credit_notes_list",
         tags=["credit notes"],
-        responses={200: s.CreditNoteSerializer(many=True), **COMMON_ERRORS, **NOT_FOUND},
+        responses={
+            200: inline_serializer(
+                name="CreditNoteList", fields={"data": s.CreditNoteSerializer(many=True)}
+            ),
+            **COMMON_ERRORS,
+            **NOT_FOUND,
+        },
     )
     def get(self, request, pk):
         notes = credit_notes_of(self.get_invoice(pk))
