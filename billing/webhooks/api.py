@@ -53,17 +53,23 @@ class EventTypeText(serializers.CharField):
     ones)."""
 
 
+@extend_schema_field(
+    {"type": "array", "items": {"type": "string", "enum": ["*", *services.SUBSCRIBABLE]},
+     "minItems": 1, "maxItems": 50}
+)  # fmt: skip
+class EventList(serializers.ListField):
+    """Non-empty; the service says so in its own sentence ("events should not be empty")."""
+
+
 class EndpointCreateSerializer(StrictSerializer):
     url = EndpointUrl(max_length=1000)
-    events = serializers.ListField(child=EventTypeText(max_length=40), min_length=1, max_length=50)
+    events = EventList(child=EventTypeText(max_length=40), max_length=50)
     description = serializers.CharField(max_length=300, required=False, allow_blank=True)
 
 
 class EndpointUpdateSerializer(StrictSerializer):
     url = EndpointUrl(max_length=1000, required=False)
-    events = serializers.ListField(
-        child=EventTypeText(max_length=40), min_length=1, max_length=50, required=False
-    )
+    events = EventList(child=EventTypeText(max_length=40), max_length=50, required=False)
     enabled = serializers.BooleanField(required=False)
     description = serializers.CharField(max_length=300, required=False, allow_blank=True)
 
