@@ -89,7 +89,7 @@ def _money(organization, minor: int, currency: str) -> str:
 def _currency_block(organization, summary, aging, now) -> CurrencyBlock:
     currency, money = summary.currency, lambda minor: _money(organization, minor, currency)
     issued_from = month_start(organization, now).isoformat()
-    collected_from = (now - selectors.COLLECTION_WINDOW).astimezone(organization.tzinfo)
+    collected_from = local_start(organization, selectors.collection_start(organization, now))
     figures = [
         Figure(
             "Outstanding",
