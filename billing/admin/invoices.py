@@ -8,7 +8,11 @@ from django.utils.html import format_html
 
 from billing.admin.credit_notes import CreditNoteAdminMixin, CreditNoteInline
 from billing.admin.email import EmailInvoiceAdminMixin
-from billing.admin.filters import InvoiceStatusFilter
+from billing.admin.filters import (
+    InvoiceCurrencyFilter,
+    InvoiceCustomerFilter,
+    InvoiceStatusFilter,
+)
 from billing.admin.payments import PaymentAdminMixin, reverse_link
 from billing.admin.scoping import ScopedAdmin, ScopedInline
 from billing.admin.whatsapp import MessageLogInline, WhatsAppInvoiceAdminMixin
@@ -247,11 +251,11 @@ class InvoiceAdmin(
     list_select_related = ("customer", "organization")
     list_filter = (
         InvoiceStatusFilter,
-        "currency",
+        InvoiceCurrencyFilter,
         ("due_date", admin.DateFieldListFilter),
         ("created_at", admin.DateFieldListFilter),
         "organization",
-        "customer",
+        ("customer", InvoiceCustomerFilter),
     )
     search_fields = ("number", "name", "customer__name", "customer__email")
     # No date_hierarchy: its year links are a DISTINCT over every row; the date filters above
