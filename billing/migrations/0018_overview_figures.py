@@ -15,7 +15,7 @@ def rebuild_all(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0015_payments_credit_notes_legal_details'),
+        ('billing', '0017_member_names'),
     ]
 
     operations = [
