@@ -167,11 +167,9 @@ class Invoice(models.Model):
 
     @property
     def display_status(self) -> str:
+        today = self.local_today() if self.status == self.Status.OPEN else self.due_date
         return view_status(
-            self.status,
-            due_date=self.due_date,
-            amount_paid=self.amount_paid,
-            today=self.local_today,
+            self.status, due_date=self.due_date, amount_paid=self.amount_paid, today=today
         )
 
     def money(self, minor: int, locale: str | None = None, style: str = "code") -> str:
