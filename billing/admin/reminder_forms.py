@@ -75,7 +75,8 @@ class PolicyForm(forms.Form):
     window_end = forms.TimeField(
         label="Send until",
         widget=time_input(),
-        help_text="In each customer's own time zone. 00:00 here means midnight (end of the day).",
+        help_text="In each customer's own time zone. Midnight (00:00, 12:00 AM) is the end of "
+        "the day.",
     )
     business_days = forms.TypedMultipleChoiceField(
         label="Days reminders go out",

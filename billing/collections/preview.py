@@ -2,12 +2,14 @@
 skipped or paused, the message a reminder will send, and a policy's example plan."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from billing.collections.content import recipient_and_context
 from billing.collections.models import Reminder, ReminderPolicy
-from billing.collections.plan import plan_steps, recipient_zone
+from billing.collections.plan import PlannedStep, plan_steps, recipient_zone
+from billing.collections.policy import window_of
+from billing.collections.slots import next_slot, wall_instant
 from billing.models import Customer, Invoice, Organization
 from billing.models.choices import Channel
 from notifications.channels import get_backend
@@ -95,10 +97,24 @@ def example_plan(
             when=offset_text(planned.offset_days),
             local_time=local_text(planned.planned_at, tz) if planned.planned_at else "—",
             status=S(planned.status).label,
-            reason=reason_text(planned.reason),
+            reason=reason_text(planned.reason) or _moved(planned, policy, due_date, tz),
         )
         for planned in plan_steps(policy=policy, invoice=invoice, now=now, last_message_at=now)
     ]
+
+
+def _moved(planned: PlannedStep, policy: ReminderPolicy, due_date: date, zone: ZoneInfo) -> str:
+    """Why a step goes out later than its day's window opening, if it does."""
+    if planned.planned_at is None:
+        return ""
+    window = window_of(policy)
+    day = due_date + timedelta(days=planned.offset_days)
+    slot = next_slot(wall_instant(day, window.start, zone), zone, window)
+    if planned.planned_at > slot:
+        return f"Moved: at least {policy.min_gap_hours} hours after the message before it."
+    if slot.astimezone(zone).date() != day:
+        return f"Moved: {day:%a %d %b} is not a sending day."
+    return ""
 
 
 def message_preview(reminder: Reminder) -> dict:

@@ -155,10 +155,19 @@ def test_the_example_plan_follows_the_unsaved_form(client, django_user_model, or
     new_york = client.post(EXAMPLE_URL, form_data(**{"example-zone": "America/New_York"}))
 
     assert "Mon 08 Mar 2027, 09:00 CET" in berlin
+    assert "Moved: Sun 07 Mar is not a sending day." in berlin
     assert "Wed 10 Mar 2027, 09:00 CET" in berlin
     assert "3 days before the due date" in berlin
     assert "Mon 08 Mar 2027, 09:00 EST" in new_york.content.decode()
     assert ReminderPolicy.objects.count() == 0
+
+
+def test_the_example_says_when_the_minimum_gap_moved_a_step(client, django_user_model, org):
+    login(client, django_user_model, org, "viewer")
+    html = client.post(EXAMPLE_URL, form_data(**{"steps-1-offset": "-2"})).content.decode()
+
+    assert "Wed 10 Mar 2027, 09:00 CET" in html  # -2 is Monday too, 48 h after -3's Monday
+    assert "Moved: at least 48 hours after the message before it." in html
 
 
 def test_the_example_names_what_is_wrong_instead_of_a_plan(client, django_user_model, org):

@@ -20,15 +20,15 @@ from billing.admin.scoping import (
 )
 from billing.models import (
     ApprovalRequest,
-    FollowUp,
-    Reminder,
-    ReminderPolicy,
     CreditNote,
     Customer,
+    FollowUp,
     Invoice,
     Membership,
     Payment,
     PaymentReversal,
+    Reminder,
+    ReminderPolicy,
 )
 from notifications.models import Message
 from tests.billing.admin_support import build_tenant, make_member
@@ -291,7 +291,7 @@ def test_site_pages_show_only_the_own_organizations_rows(bravo_client, tenants, 
 
 @pytest.mark.parametrize("move", ["pause", "resume"])
 def test_the_organization_pause_acts_on_the_own_organization_only(bravo_client, tenants, move):
-    alpha, bravo = tenants
+    bravo = tenants[1]
     bravo_client.post(reverse("admin:reminders_organization", args=[move]))
     assert list(ReminderPolicy.objects.values_list("organization", "enabled")) == [
         (bravo.pk, move == "resume")
