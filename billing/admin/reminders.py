@@ -90,7 +90,11 @@ class ReminderPlanInline(ScopedInline, ReadOnlyAdminMixin, admin.TabularInline):
     ordering = ("step",)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("invoice__customer__organization")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("invoice__customer", "invoice__organization")
+        )
 
     @admin.display(description="Step")
     def step_display(self, obj: Reminder) -> str:
