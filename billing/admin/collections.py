@@ -34,6 +34,7 @@ from config.admin import SitePage
 S = Reminder.Status
 GOING = (S.PLANNED, S.SENDING, S.SENT)
 OUTBOX_PAGE = 100  # rows shown with their rendered message
+FIRST_DAY, LAST_DAY = date(1, 1, 2), date(9999, 12, 30)  # a day's UTC span must exist
 
 
 def _page(request, template: str, title: str, **context) -> TemplateResponse:
@@ -154,10 +155,13 @@ def _outbox_day(request, today: date) -> date:
     if value == "tomorrow":
         return today + timedelta(days=1)
     try:
-        return date.fromisoformat(value) if value and value != "today" else today
+        day = date.fromisoformat(value) if value and value != "today" else today
     except ValueError:
+        day = None
+    if day is None or not FIRST_DAY <= day <= LAST_DAY:
         messages.error(request, "Choose a date as YYYY-MM-DD; showing today instead.")
         return today
+    return day
 
 
 def _entry(reminder: Reminder, local, with_preview: bool) -> dict:

@@ -170,6 +170,14 @@ def test_the_example_says_when_the_minimum_gap_moved_a_step(client, django_user_
     assert "Moved: at least 48 hours after the message before it." in html
 
 
+def test_an_example_at_the_end_of_the_calendar_is_not_an_error(client, django_user_model, org):
+    login(client, django_user_model, org, "viewer")
+    html = client.post(EXAMPLE_URL, form_data(**{"example-due_date": "9999-12-31"}))
+
+    assert html.status_code == 200
+    assert "example-rows" in html.content.decode()
+
+
 def test_the_example_names_what_is_wrong_instead_of_a_plan(client, django_user_model, org):
     login(client, django_user_model, org, "viewer")
     html = client.post(EXAMPLE_URL, form_data(**{"steps-1-offset": "-3"})).content.decode()
@@ -253,11 +261,13 @@ def test_the_outbox_of_a_chosen_date_and_of_a_bad_one(
 
     chosen = client.get(OUTBOX_URL, {"date": day.isoformat()})
     bad = client.get(OUTBOX_URL, {"date": "31.12.2026"})
+    edge = client.get(OUTBOX_URL, {"date": "9999-12-31"})
 
     assert len(chosen.context["going"]) == 1
     assert "Pause this invoice" not in chosen.content.decode()  # viewers see, never pause
     assert bad.status_code == 200
     assert bad.context["day"] == timezone.now().astimezone(org.tzinfo).date()
+    assert (edge.status_code, edge.context["day"]) == (200, bad.context["day"])
 
 
 def test_pausing_an_invoice_from_the_outbox_moves_it_to_paused_and_back(

@@ -14,11 +14,11 @@ from billing.collections.models import Reminder, ReminderPolicy
 from billing.collections.policy import policy_as_json, policy_for, reminder_policy_replace
 from billing.collections.replies import invoice_apply_reply
 from billing.services.roles import staff_user_set
+from tests.browser.support import PASSWORD, log_in
 from tests.browser.test_csp_browser import refusals
 from tests.factories import CustomerFactory, OrganizationFactory, make_invoice
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "pw-browser-1"
 
 
 def organization_with_tomorrows_reminders():
@@ -49,14 +49,6 @@ def organization_with_tomorrows_reminders():
             delivery="MANUALLY",
         )
     return org, invoices
-
-
-def log_in(page, live_server, username: str) -> None:
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_selector("#user-tools")
 
 
 def test_the_outbox_shows_tomorrow_in_local_time_and_pause_removes_a_reminder(
