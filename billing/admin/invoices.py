@@ -10,6 +10,7 @@ from billing.admin.credit_notes import CreditNoteAdminMixin, CreditNoteInline
 from billing.admin.email import EmailInvoiceAdminMixin
 from billing.admin.filters import InvoiceStatusFilter
 from billing.admin.payments import PaymentAdminMixin, reverse_link
+from billing.admin.reminders import RemindersInvoiceAdminMixin
 from billing.admin.scoping import ScopedAdmin, ScopedInline
 from billing.admin.whatsapp import MessageLogInline, WhatsAppInvoiceAdminMixin
 from billing.approvals.services import invoice_finalize_or_request
@@ -231,6 +232,7 @@ class InvoiceAdmin(
     PaymentAdminMixin,
     EmailInvoiceAdminMixin,
     WhatsAppInvoiceAdminMixin,
+    RemindersInvoiceAdminMixin,
     admin.ModelAdmin,
 ):
     form = InvoiceForm
