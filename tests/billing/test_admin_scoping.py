@@ -201,9 +201,11 @@ def test_custom_admin_urls_are_all_covered():
         "billing_approvalrequest_decide",
         "billing_invoice_credit_note",
         "billing_invoice_credit_note_pdf",
+        "billing_invoice_draft_totals",
         "billing_invoice_email",
         "billing_invoice_lifecycle",
         "billing_invoice_payment",
+        "billing_invoice_pdf",
         "billing_invoice_reverse_payment",
         "billing_invoice_send_whatsapp",
     ]
