@@ -95,9 +95,9 @@ class InvoiceForm(forms.ModelForm):
                 org.pk,
                 True,
             )
-        if "currency" in self.fields and not self.instance.pk:
+        if "currency" in self.fields and self.instance._state.adding:
             self.fields["currency"].initial = org.default_currency
-        if "payment_methods" in self.fields and not self.instance.pk:
+        if "payment_methods" in self.fields and self.instance._state.adding:
             self.fields["payment_methods"].initial = default_payment_methods(org)
 
     def clean(self):
@@ -138,6 +138,13 @@ class ItemFormSet(forms.BaseInlineFormSet):
                 form.add_error("product", problem)
         if not any(form.errors for form in kept):
             self._check_priceable(invoice, kept)
+
+    def save(self, commit=True):
+        # Lines keep the order they were entered in (a new row goes where the clerk put it).
+        for position, form in enumerate(self.forms):
+            if form.instance._state.adding:
+                form.instance.position = position
+        return super().save(commit)
 
     def _check_priceable(self, invoice: Invoice, kept) -> None:
         """Amounts above the maximum or a tax the currency cannot charge, before any save."""
@@ -301,7 +308,7 @@ def totals_of(invoice: Invoice, lines) -> dict:
         "taxes": [
             {
                 "label": f"{row.name} {row.rate}".strip(),
-                "taxable": row.base,
+                "taxable": row.taxable,
                 "amount": row.amount,
             }
             for row in tax_rows(invoice, locale)
