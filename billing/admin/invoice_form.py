@@ -10,10 +10,10 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin
 from django.forms import formset_factory
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.http import urlencode
-from django.views.decorators.http import require_POST
 
 from billing.admin.scoping import ScopedInline, current_organization
 from billing.documents import _tax_rows as tax_rows  # the PDF's rows: one wording of a rate
@@ -37,6 +37,18 @@ def default_payment_methods(organization: Organization) -> list[str]:
 def product_label(product: Product, locale: str) -> str:
     """``Consulting — 120 EUR``: what a line will cost, in the product's currency."""
     return f"{product.name} — {format_money(product.unit_price, product.currency, locale)}"
+
+
+class ShownOrganization(forms.Widget):
+    """The organization as text: it is where the invoice is made, not a choice."""
+
+    def __init__(self, organization: Organization):
+        super().__init__()
+        self.organization = organization
+
+    def render(self, name, value, attrs=None, renderer=None):
+        element_id = (attrs or {}).get("id", "")
+        return format_html('<div class="readonly" id="{}">{}</div>', element_id, self.organization)
 
 
 class InvoiceForm(forms.ModelForm):
@@ -95,6 +107,7 @@ class InvoiceForm(forms.ModelForm):
                 org.pk,
                 True,
             )
+            field.widget = ShownOrganization(org)
         if "currency" in self.fields and self.instance._state.adding:
             self.fields["currency"].initial = org.default_currency
         if "payment_methods" in self.fields and self.instance._state.adding:
@@ -317,6 +330,7 @@ def totals_of(invoice: Invoice, lines) -> dict:
         "amount_due": money(amount_due),
         "lines": [
             {
+                "name": line.name,
                 "unit_price": money(line.unit_price),
                 "amount": money(line.amount),
                 "tax": money(line.tax_amount),
@@ -349,6 +363,11 @@ class InvoiceFormAdminMixin:
             *super().get_urls(),
         ]
 
+    def get_inlines(self, request, obj):
+        # A new invoice has lines and nothing else yet: no empty payments or audit tables.
+        inlines = super().get_inlines(request, obj)
+        return [InvoiceItemInline] if obj is None else inlines
+
     def add_view(self, request, form_url="", extra_context=None):
         # An invoice belongs to the organization one works in: a platform operator looking
         # at all of them chooses one first instead of picking it in the form.
@@ -374,9 +393,7 @@ class InvoiceFormAdminMixin:
         return {"live_totals_url": url, "live_totals": totals}
 
     def totals_view(self, request, object_id=None):
-        return require_POST(self._totals)(request, object_id)
-
-    def _totals(self, request, object_id):
+        """The posted form priced; another organization's draft is a 404 whatever the method."""
         if object_id is None:
             organization = current_organization(request)
             if organization is None or not self.has_add_permission(request):
@@ -389,6 +406,8 @@ class InvoiceFormAdminMixin:
                 refused = f"Invoice {invoice} is finalized: its totals are frozen."
                 return JsonResponse({"errors": [refused]}, status=409)
             organization = invoice.organization
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
         try:
             priced = price_posted_form(request.POST, organization)
         except TotalsRefused as exc:

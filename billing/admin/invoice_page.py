@@ -9,6 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from billing.approvals.policy import approval_threshold, needs_approval, rendered_messages
+from billing.documents import _tax_rows as tax_rows  # the PDF's rows
 from billing.documents import format_quantity
 from billing.models import Invoice
 from billing.pdf import pdf_filename, render_invoice_pdf
@@ -112,6 +113,8 @@ class InvoicePageAdminMixin:
             "approval": approval,
             "rendered": rendered,
             "button": button,
+            "subtotal": invoice.money(invoice.subtotal),
+            "taxes": tax_rows(invoice, invoice.organization.locale),
             "total": invoice.money(invoice.total),
         }
         return TemplateResponse(request, "admin/billing/invoice/finalize_confirm.html", context)

@@ -162,7 +162,7 @@ def test_rows_not_filled_in_or_deleted_are_left_out(clerk, org):
 
     assert (body["subtotal"], body["total"], body["taxes"]) == ("360 USD", "360 USD", [])
     assert body["lines"] == [
-        {"unit_price": "120 USD", "amount": "360 USD", "tax": "0 USD"},
+        {"name": product.name, "unit_price": "120 USD", "amount": "360 USD", "tax": "0 USD"},
         None,
         None,
         None,

@@ -26,15 +26,17 @@ def test_create_invoice_with_two_items_and_finalize(
     page.wait_for_selector("#user-tools")
 
     page.goto(f"{live_server.url}/admin/billing/invoice/add/")
-    page.select_option("#id_organization", label="Acme Browser")
+    # A superuser sees every organization: an invoice is made in the one chosen to work in.
+    page.click(".workspace-choices button:has-text('Acme Browser')")
+    assert page.inner_text("#id_organization") == "Acme Browser"
     page.select_option("#id_customer", label="Jane Browser")
     page.fill("#id_name", "Q3 services")
     page.fill("#id_due_date", "2099-01-31")
     page.check("input[name=payment_methods][value=BANK_TRANSFER]")
-    page.select_option("#id_items-0-product", label="Consulting hour")
+    page.select_option("#id_items-0-product", label="Consulting hour — 120 USD")
     page.fill("#id_items-0-quantity", "3")
     page.click("#items-group .add-row a")
-    page.select_option("#id_items-1-product", label="Hosting month")
+    page.select_option("#id_items-1-product", label="Hosting month — 25.50 USD")
     page.fill("#id_items-1-quantity", "2")
     page.click("input[name=_continue]")
     page.wait_for_selector(".messagelist .success")

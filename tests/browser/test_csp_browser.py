@@ -46,6 +46,8 @@ def test_the_admin_scripts_run_and_nothing_is_refused(page, live_server, django_
     page.click("input[type=submit]")
     page.wait_for_selector("#user-tools")
     response = page.goto(f"{live_server.url}/admin/billing/invoice/add/")
+    page.click(".workspace-choices button:has-text('Acme CSP')")  # invoices are made in one
+    page.wait_for_selector("#live-totals")  # the invoice form's own script loads too
     rows = "#items-group tr.form-row:not(.empty-form)"
     before = page.locator(rows).count()
     page.click("#items-group .add-row a")  # the admin's inlines.js adds a row

@@ -43,7 +43,12 @@
       if (!row) {
         return;
       }
-      const fields = {unit_price: "unit_price_display", amount: "amount_display", tax: "tax_display"};
+      const fields = {
+        name: "name",
+        unit_price: "unit_price_display",
+        amount: "amount_display",
+        tax: "tax_display",
+      };
       Object.keys(fields).forEach(function (key) {
         const node = row.querySelector(".field-" + fields[key] + " p");
         if (node) {
@@ -66,6 +71,11 @@
   function show(answer) {
     showErrors(answer.errors || []);
     if (answer.errors && answer.errors.length) {
+      // Figures of a form that cannot be priced would be figures of another invoice.
+      [".live-subtotal", ".live-total strong", ".live-amount-due"].forEach(function (selector) {
+        setText(selector, "—");
+      });
+      showTaxes([]);
       return;
     }
     setText(".live-subtotal", answer.subtotal);
