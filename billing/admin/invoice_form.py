@@ -5,25 +5,21 @@ typed to a scoped endpoint that prices it with the invoice service's own calcula
 (``draft_price``): the browser shows figures, it never computes one.
 """
 
-from decimal import Decimal
-
 from django import forms
 from django.contrib import admin
-from django.forms import formset_factory
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
+from billing.admin.invoice_totals import TotalsRefused, price_posted_form, totals_of
 from billing.admin.scoping import ScopedInline, current_organization
-from billing.documents import _tax_rows as tax_rows  # the PDF's rows: one wording of a rate
 from billing.errors import BillingError
-from billing.models import Customer, Invoice, InvoiceItem, Organization, Product, Tax
+from billing.models import Invoice, InvoiceItem, Organization, Product
 from billing.models.choices import PaymentMethod
-from billing.money import format_money, is_known_currency
+from billing.money import format_money
 from billing.services import draft_rules as rules
-from billing.services.invoice_preview import DraftPrice, draft_price
-from billing.services.invoices import ItemInput, invoice_check_lines
+from billing.services.invoices import invoice_check_lines
 
 Status = Invoice.Status
 
@@ -102,11 +98,8 @@ class InvoiceForm(forms.ModelForm):
                 self.fields[name].queryset = self.fields[name].queryset.filter(organization=org)
         field = self.fields.get("organization")
         if field is not None:
-            field.queryset, field.initial, field.disabled = (
-                field.queryset.filter(pk=org.pk),
-                org.pk,
-                True,
-            )
+            field.queryset = field.queryset.filter(pk=org.pk)
+            field.initial, field.disabled = org.pk, True
             field.widget = ShownOrganization(org)
         if "currency" in self.fields and self.instance._state.adding:
             self.fields["currency"].initial = org.default_currency
@@ -218,136 +211,6 @@ class InvoiceItemInline(ScopedInline, DraftOnlyInlineMixin, admin.TabularInline)
         return self._money(obj, obj.tax_amount)
 
 
-# --- live totals ----------------------------------------------------------------------------
-class TotalsForm(forms.Form):
-    """The invoice fields pricing depends on; choices are the organization's only."""
-
-    customer = forms.ModelChoiceField(
-        queryset=Customer.objects.none(),
-        required=False,
-        error_messages={"invalid_choice": "Choose one of this organization's customers."},
-    )
-    tax = forms.ModelChoiceField(
-        queryset=Tax.objects.none(),
-        required=False,
-        error_messages={"invalid_choice": "Choose one of this organization's taxes."},
-    )
-    currency = forms.CharField(required=False, max_length=4)
-
-    def __init__(self, *args, organization: Organization, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.organization = organization
-        self.fields["customer"].queryset = Customer.objects.filter(organization=organization)
-        self.fields["tax"].queryset = Tax.objects.filter(organization=organization)
-
-    def clean_currency(self) -> str:
-        currency = (self.cleaned_data["currency"] or self.organization.default_currency).upper()
-        if not is_known_currency(currency):
-            raise forms.ValidationError(f"'{currency}' is not a supported ISO currency code.")
-        return currency
-
-
-class TotalsLineForm(forms.Form):
-    product = forms.ModelChoiceField(
-        queryset=Product.objects.none(),
-        required=False,
-        error_messages={"invalid_choice": "Choose one of this organization's products."},
-    )
-    quantity = forms.DecimalField(
-        required=False, max_digits=12, decimal_places=3, min_value=Decimal("0.001")
-    )
-    DELETE = forms.BooleanField(required=False)
-
-    def __init__(self, *args, organization: Organization, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["product"].queryset = Product.objects.filter(organization=organization)
-
-    def item(self) -> ItemInput | None:
-        """The line to price; None while the row is empty, half filled in or deleted."""
-        data = self.cleaned_data
-        if data.get("DELETE") or not data.get("product") or not data.get("quantity"):
-            return None
-        return ItemInput(data["product"], data["quantity"])
-
-
-TotalsLines = formset_factory(TotalsLineForm, extra=0)
-
-
-class TotalsRefused(Exception):
-    def __init__(self, errors: list[str]):
-        self.errors = errors
-
-
-def _form_errors(form: forms.Form, prefix: str = "") -> list[str]:
-    errors = []
-    for name, problems in form.errors.items():
-        label = "" if name == "__all__" else f"{form.fields[name].label or name.title()}: "
-        errors += [f"{prefix}{label}{problem}" for problem in problems]
-    return errors
-
-
-def price_posted_form(data, organization: Organization) -> DraftPrice:
-    """The posted invoice form, priced; what cannot be priced is refused with sentences."""
-    form = TotalsForm(data, organization=organization)
-    lines = TotalsLines(data, prefix="items", form_kwargs={"organization": organization})
-    if not form.is_valid() or not lines.is_valid():
-        errors = _form_errors(form) + [str(e) for e in lines.non_form_errors()]
-        for index, line in enumerate(lines.forms):
-            errors += _form_errors(line, prefix=f"Line {index + 1}: ")
-        raise TotalsRefused(errors)
-    try:
-        return draft_price(
-            organization=organization,
-            currency=form.cleaned_data["currency"],
-            tax=form.cleaned_data["tax"],
-            rows=[line.item() for line in lines.forms],
-        )
-    except BillingError as exc:
-        raise TotalsRefused(exc.messages) from exc
-
-
-def totals_of(invoice: Invoice, lines) -> dict:
-    """What the totals panel shows: every amount formatted by the invoice's money helper, and
-    the exact minor units next to it."""
-    locale = invoice.organization.locale
-
-    def money(minor: int) -> str:
-        return invoice.money(minor, locale)
-
-    amount_due = invoice.total - invoice.amount_paid - invoice.amount_credited
-    return {
-        "currency": invoice.currency,
-        "subtotal": money(invoice.subtotal),
-        "taxes": [
-            {
-                "label": f"{row.name} {row.rate}".strip(),
-                "taxable": row.taxable,
-                "amount": row.amount,
-            }
-            for row in tax_rows(invoice, locale)
-        ],
-        "total": money(invoice.total),
-        "amount_due": money(amount_due),
-        "lines": [
-            {
-                "name": line.name,
-                "unit_price": money(line.unit_price),
-                "amount": money(line.amount),
-                "tax": money(line.tax_amount),
-            }
-            if line is not None
-            else None
-            for line in lines
-        ],
-        "minor": {
-            "subtotal": invoice.subtotal,
-            "tax": invoice.tax_amount,
-            "total": invoice.total,
-            "amount_due": amount_due,
-        },
-    }
-
-
 class InvoiceFormAdminMixin:
     """Mixed into ``InvoiceAdmin``: the form's organization, defaults and live totals."""
 
@@ -356,7 +219,7 @@ class InvoiceFormAdminMixin:
         return [
             path("totals/", view(self.totals_view), name="billing_invoice_totals"),
             path(
-                "<path:object_id>/totals/",
+                "<uuid:object_id>/totals/",
                 view(self.totals_view),
                 name="billing_invoice_draft_totals",
             ),

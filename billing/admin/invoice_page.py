@@ -64,7 +64,7 @@ class InvoicePageAdminMixin:
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
-            path("<path:object_id>/pdf/", view(self.pdf_view), name="billing_invoice_pdf"),
+            path("<uuid:object_id>/pdf/", view(self.pdf_view), name="billing_invoice_pdf"),
             *super().get_urls(),
         ]
 

@@ -75,6 +75,8 @@ def test_live_totals_then_finalize_through_the_confirmation(page, live_server, a
     assert page.inner_text("#content h2") == str(draft)
     assert str(draft).startswith("Draft for Alexey Ivanov, ")
     assert (draft.subtotal, draft.tax_amount, draft.total) == (41100, 8220, 49320)
+    expect(total).to_have_text("493.20 USD")  # the saved draft shows what was shown
+    page.screenshot(path=os.path.join(artifacts_dir, "invoice-draft-saved.png"), full_page=True)
 
     page.click("a.lifecycle-finalize")
     plan = page.inner_text(".finalize-plan")
