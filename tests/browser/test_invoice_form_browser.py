@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from billing.models import Invoice
 from billing.services.roles import staff_user_set
-from tests.browser.test_workspace_browser import log_in
+from tests.browser.support import log_in
 from tests.factories import CustomerFactory, OrganizationFactory, ProductFactory, TaxFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
