@@ -197,7 +197,8 @@ class InvoiceItem(models.Model):
         ordering = ["position", "id"]
 
     def __str__(self) -> str:
-        return f"{self.quantity} x {self.name or self.product}"
+        quantity = format(self.quantity.normalize(), "f")  # 3, 1.5: not 3.000
+        return f"{quantity} × {self.name or self.product}"
 
 
 class Payment(models.Model):
