@@ -402,6 +402,6 @@ class PaymentAdmin(ScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
 class InvoiceEventAdmin(ScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     tenant_path = "invoice__organization"
     list_display = ("created_at", "invoice", "from_status", "to_status", "actor_label", "note")
-    list_select_related = ("invoice",)
+    list_select_related = ("invoice__customer", "invoice__organization")  # drafts name both
     list_filter = ("to_status",)
     search_fields = ("invoice__number", "actor_label")

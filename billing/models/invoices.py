@@ -198,7 +198,7 @@ class InvoiceItem(models.Model):
 
     def __str__(self) -> str:
         quantity = format(self.quantity.normalize(), "f")  # 3, 1.5: not 3.000
-        return f"{quantity} × {self.name or self.product}"
+        return f"{quantity} × {self.name or self.product}"  # noqa: RUF001 (a multiplication)
 
 
 class Payment(models.Model):

@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -391,3 +393,22 @@ def test_a_draft_has_no_pdf_and_another_organizations_pdf_is_a_404(clerk, org):
     assert "Draft invoices have no PDF: finalize the invoice first." in answer.content.decode()
     theirs = make_invoice(OrganizationFactory(), status="OPEN")
     assert clerk.get(reverse("admin:billing_invoice_pdf", args=[theirs.pk])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "changelist",
+    ["billing_invoice_changelist", "billing_invoiceevent_changelist"],
+)
+def test_naming_drafts_costs_no_query_per_row(clerk, org, changelist):
+    url = reverse(f"admin:{changelist}")
+
+    def count_queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert clerk.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    make_invoice(org)
+    few = count_queries()
+    for _ in range(4):
+        make_invoice(org)
+    assert count_queries() == few
