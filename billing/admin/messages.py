@@ -92,4 +92,5 @@ class WorkspaceMessageAdmin(MessageAdmin):
             )
             self.message_user(request, note, messages.ERROR)
         else:
-            self.message_user(request, f"Invoice {invoice} e-mailed to {result.message.recipient}.")
+            note = f"Invoice {invoice}: e-mail queued to {result.message.recipient}."
+            self.message_user(request, note, messages.SUCCESS)
