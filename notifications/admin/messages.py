@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.template.response import TemplateResponse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from config.admin import ReadOnlyAdminMixin
 from config.admin_paging import LargeTableAdmin
@@ -319,7 +320,7 @@ class MessageAdmin(ReadOnlyAdminMixin, LargeTableAdmin, admin.ModelAdmin):
         lines = display.earlier_problems(obj, list(obj.events.all()))
         if not lines:
             return "None"
-        return format_html_join(format_html("<br>"), "{}", ((line,) for line in lines))
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines))
 
     @admin.display(description="Next attempt")
     def next_attempt(self, obj: Message) -> str:

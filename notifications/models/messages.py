@@ -121,9 +121,7 @@ class Message(models.Model):
             ),
             # Every filter and search of the delivery log: one equality, then newest first.
             *(
-                models.Index(
-                    fields=["tenant_id", name, "-created_at"], name=f"message_by_{name}"
-                )
+                models.Index(fields=["tenant_id", name, "-created_at"], name=f"message_by_{name}")
                 for name in (
                     "channel",
                     "purpose",

@@ -67,7 +67,7 @@ def test_a_message_is_named_by_its_invoice_and_customer(acme):
 
 
 def test_the_list_shows_invoice_customer_channel_purpose_status_and_error(clerk_client, acme):
-    _org, alexey, _maria, failed, _read = acme
+    _org, alexey, _maria, _failed, _read = acme
     html = clerk_client.get(LOG).content.decode()
     invoice_url = reverse("admin:billing_invoice_change", args=[alexey.pk])
     assert f'<a href="{invoice_url}">INV-2024-0842</a>' in html
