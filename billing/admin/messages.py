@@ -45,6 +45,10 @@ class WorkspaceMessageAdmin(MessageAdmin):
         actor = Actor.for_user(request.user)
         message_resend(message=message, action=action, actor=actor, reason=reason)
 
+    @admin.display(description="Invoice")
+    def subject_link(self, obj: Message) -> str:
+        return super().subject_link(obj)
+
     def subject_url(self, obj: Message) -> str:
         if obj.subject_type_id != invoice_type_id() or not obj.subject_id:
             return ""

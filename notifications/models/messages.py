@@ -141,7 +141,8 @@ class Message(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.channel} {self.purpose} → {self.status}"
+        about = f" about {self.subject_label}" if self.subject_label else ""
+        return f"{self.get_channel_display()} message{about} ({self.status})"
 
     def save(self, *args, **kwargs):
         if self.channel == self.Channel.WHATSAPP and not self.recipient_suffix:
