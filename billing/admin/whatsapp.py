@@ -61,12 +61,16 @@ class MessageLogInline(ScopedInline, ReadOnlyAdminMixin, GenericTabularInline):
         "created_at",
         "channel",
         "recipient_masked",
-        "status",
+        "status_words",
         "attempts",
         "is_active",
         "link",
     )
     readonly_fields = fields
+
+    @admin.display(description="Status")
+    def status_words(self, obj: Message) -> str:
+        return status_badge(obj.status)
 
     @admin.display(description="Recipient")
     def recipient_masked(self, obj: Message) -> str:
