@@ -36,7 +36,7 @@ def label_messages(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("billing", "0015_payments_credit_notes_legal_details"),
+        ("billing", "0017_member_names"),
         ("notifications", "0007_delivery_log"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]
