@@ -7,13 +7,13 @@ from django.utils.html import format_html
 
 from billing.admin.credit_notes import CreditNoteAdminMixin, CreditNoteInline
 from billing.admin.email import EmailInvoiceAdminMixin
-from billing.admin.filters import InvoiceStatusFilter
+from billing.admin.filters import DeliveryFilter, InvoiceStatusFilter
 from billing.admin.invoice_form import InvoiceForm, InvoiceFormAdminMixin, InvoiceItemInline
 from billing.admin.invoice_page import InvoicePageAdminMixin
 from billing.admin.payments import PaymentAdminMixin, reverse_link
 from billing.admin.reminders import RemindersInvoiceAdminMixin
 from billing.admin.scoping import ScopedAdmin, ScopedInline
-from billing.admin.whatsapp import MessageLogInline, WhatsAppInvoiceAdminMixin
+from billing.admin.whatsapp import MessageLogInline, WhatsAppInvoiceAdminMixin, delivery_column
 from billing.approvals.services import invoice_finalize_or_request
 from billing.errors import BillingError
 from billing.models import ApprovalRequest, Invoice, InvoiceEvent, Payment
@@ -127,6 +127,7 @@ class InvoiceAdmin(
     list_select_related = ("customer", "organization")
     list_filter = (
         InvoiceStatusFilter,
+        DeliveryFilter,
         "currency",
         ("due_date", admin.DateFieldListFilter),
         ("created_at", admin.DateFieldListFilter),
@@ -184,8 +185,7 @@ class InvoiceAdmin(
     # --- columns --------------------------------------------------------------------------
     @admin.display(description="Delivery")
     def delivery_summary(self, obj: Invoice) -> str:
-        deliveries = sorted(obj.deliveries.all(), key=lambda d: d.channel)
-        return " · ".join(str(d) for d in deliveries) or "—"
+        return delivery_column(obj.deliveries.all())
 
     @admin.display(description="Invoice", ordering="sequence")
     def number_display(self, obj: Invoice) -> str:
