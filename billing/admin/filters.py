@@ -1,8 +1,10 @@
 from django.contrib import admin
+from django.db.models import Exists, OuterRef
 
 from billing.admin.scoping import current_organization
-from billing.models import Customer, DayTotals, Invoice, Product
+from billing.models import Customer, DayTotals, Invoice, InvoiceDelivery, Product
 from billing.selectors import past_due_q
+from billing.services import delivery_summary
 
 
 class InvoiceStatusFilter(admin.SimpleListFilter):
@@ -61,3 +63,30 @@ class InvoiceCustomerFilter(admin.RelatedFieldListFilter):
         if org is not None:
             customers = customers.filter(organization=org)
         return list(customers.values_list("pk", "name"))
+
+
+class DeliveryFilter(admin.SimpleListFilter):
+    """By each channel's best delivery status (``billing.services.delivery_summary``)."""
+
+    title = "delivery"
+    parameter_name = "delivery"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("problems", "Delivery problems"),
+            ("reached", "Reached on every channel tried"),
+            ("none", "Never sent"),
+        ]
+
+    def queryset(self, request, queryset):
+        problem = InvoiceDelivery.objects.filter(
+            invoice=OuterRef("pk"), status__in=delivery_summary.PROBLEMS
+        )
+        if self.value() == "problems":
+            return queryset.filter(Exists(problem))
+        if self.value() == "reached":
+            tried = InvoiceDelivery.objects.filter(invoice=OuterRef("pk"))
+            return queryset.filter(Exists(tried)).exclude(Exists(problem))
+        if self.value() == "none":
+            return queryset.exclude(Exists(InvoiceDelivery.objects.filter(invoice=OuterRef("pk"))))
+        return queryset

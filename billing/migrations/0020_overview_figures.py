@@ -15,7 +15,7 @@ def rebuild_all(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0017_member_names'),
+        ('billing', '0019_delivery_log_labels'),
     ]
 
     operations = [
