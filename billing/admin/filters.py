@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.db.models import Exists, OuterRef
 
-from billing.models import Invoice, InvoiceDelivery
+from billing.admin.scoping import current_organization
+from billing.models import Customer, DayTotals, Invoice, InvoiceDelivery, Product
 from billing.selectors import past_due_q
 from billing.services import delivery_summary
 
@@ -28,6 +29,40 @@ class InvoiceStatusFilter(admin.SimpleListFilter):
         if value in Invoice.Status.values:
             return queryset.filter(status=value)
         return queryset
+
+
+class InvoiceCurrencyFilter(admin.SimpleListFilter):
+    """The organization's currencies, read from its catalogue and its stored figures: a
+    DISTINCT over every invoice would cost more than the page (an invoice's currency is its
+    products', or one it was issued in)."""
+
+    title = "currency"
+    parameter_name = "currency__exact"  # what the overview's links and the stock filter use
+
+    def lookups(self, request, model_admin):
+        org = current_organization(request)
+        products, days = Product.objects.all(), DayTotals.objects.all()
+        if org is not None:
+            products, days = products.filter(organization=org), days.filter(organization=org)
+        found = set(products.order_by().values_list("currency", flat=True).distinct())
+        found |= set(days.order_by().values_list("currency", flat=True).distinct())
+        if org is not None:
+            found.add(org.default_currency)
+        return [(code, code) for code in sorted(found)]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(currency=self.value()) if self.value() else queryset
+
+
+class InvoiceCustomerFilter(admin.RelatedFieldListFilter):
+    """The organization's customers by name, without reading the invoices to find them."""
+
+    def field_choices(self, field, request, model_admin):
+        org = current_organization(request)
+        customers = Customer.objects.order_by("name")
+        if org is not None:
+            customers = customers.filter(organization=org)
+        return list(customers.values_list("pk", "name"))
 
 
 class DeliveryFilter(admin.SimpleListFilter):

@@ -7,7 +7,12 @@ from django.utils.html import format_html
 
 from billing.admin.credit_notes import CreditNoteAdminMixin, CreditNoteInline
 from billing.admin.email import EmailInvoiceAdminMixin
-from billing.admin.filters import DeliveryFilter, InvoiceStatusFilter
+from billing.admin.filters import (
+    DeliveryFilter,
+    InvoiceCurrencyFilter,
+    InvoiceCustomerFilter,
+    InvoiceStatusFilter,
+)
 from billing.admin.invoice_form import InvoiceForm, InvoiceFormAdminMixin, InvoiceItemInline
 from billing.admin.invoice_page import InvoicePageAdminMixin
 from billing.admin.payments import PaymentAdminMixin, reverse_link
@@ -128,11 +133,11 @@ class InvoiceAdmin(
     list_filter = (
         InvoiceStatusFilter,
         DeliveryFilter,
-        "currency",
+        InvoiceCurrencyFilter,
         ("due_date", admin.DateFieldListFilter),
         ("created_at", admin.DateFieldListFilter),
         "organization",
-        "customer",
+        ("customer", InvoiceCustomerFilter),
     )
     search_fields = ("number", "name", "customer__name", "customer__email")
     # No date_hierarchy: its year links are a DISTINCT over every row; the date filters above

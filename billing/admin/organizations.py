@@ -3,6 +3,7 @@ from django.template.response import TemplateResponse
 
 from billing.admin.scoping import ScopedAdmin
 from billing.models import ApiCredential, InvoiceSequence, Organization, Wallet
+from billing.reports import figures
 from billing.services.organizations import api_credential_create, organization_register
 from config.admin import ReadOnlyAdminMixin
 
@@ -40,6 +41,8 @@ class OrganizationAdmin(ScopedAdmin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             obj.save()
+            if "time_zone" in form.changed_data:  # the figures' days are the zone's days
+                figures.rebuild(organization=obj)
         else:
             organization_register(organization=obj)
 

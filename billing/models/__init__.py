@@ -5,6 +5,7 @@ from billing.models.catalog import Product, Tax, TaxComponent, Wallet
 from billing.models.credit_notes import CreditNote, CreditNoteLine, CreditNoteSequence
 from billing.models.customers import Customer, CustomerContact
 from billing.models.deliveries import InvoiceDelivery
+from billing.models.figures import DayTotals, OpenBalance
 from billing.models.idempotency import IdempotencyKey
 from billing.models.invoices import Invoice, InvoiceEvent, InvoiceItem, Payment
 from billing.models.memberships import Membership, Role
@@ -23,6 +24,7 @@ __all__ = [
     "CreditNoteSequence",
     "Customer",
     "CustomerContact",
+    "DayTotals",
     "FollowUp",
     "IdempotencyKey",
     "Invoice",
@@ -31,6 +33,7 @@ __all__ = [
     "InvoiceItem",
     "InvoiceSequence",
     "Membership",
+    "OpenBalance",
     "Organization",
     "Payment",
     "PaymentReversal",
