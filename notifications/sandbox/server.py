@@ -2,7 +2,8 @@
 
 Accepted messages get their acks pushed to the registered webhook URLs after short delays
 (sent → delivered → read), unless the phone's last two digits script something else (SCRIPT).
-``GET /_sandbox/sends`` lists every sendTemplate call, for tests. ``POST /_sandbox/faults``
+``GET /_sandbox/sends`` lists every sendTemplate call and ``GET /_sandbox/hooks`` every ack
+pushed, for tests. ``POST /_sandbox/faults``
 ``{"status": 500 | "hang": seconds, "seconds": N}`` makes every sendTemplate fail that way for N
 seconds (an outage: nothing is sent, no acks follow; the calls are recorded with ``fault``).
 With ``push_retries``, a push that is refused or answered 5xx is tried again after 0.5 s, 1 s,
@@ -466,6 +467,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
         elif method == "_sandbox/sends":
             with box.lock:
                 self._answer(200, {"sends": list(box.sends)})
+        elif method == "_sandbox/hooks":  # every ack pushed so far, by message id
+            with box.lock:
+                self._answer(200, {"hooks": {k: list(v) for k, v in box.hooks.items()}})
         else:
             self._answer(404, {"error": "Not found"})
 
