@@ -19,6 +19,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--no-faults", action="store_true")
     parser.add_argument("--loopback", action="store_true", help="no network namespaces")
     parser.add_argument("--broker", choices=("redis", "orm"), default="redis")
+    parser.add_argument("--pg-port", type=int, default=5439, help="the private cluster's port")
     parser.add_argument("--keep-logs", type=Path, help="copy every process's log here")
     args = parser.parse_args(argv)
 
@@ -26,7 +27,7 @@ def main(argv: list[str]) -> int:
     from tests.scale.run import ScaleRun, Topology
 
     broker = args.broker
-    run = ScaleRun(Topology(broker=broker, isolate=not args.loopback))
+    run = ScaleRun(Topology(broker=broker, isolate=not args.loopback, pg_port=args.pg_port))
     began = time.monotonic()
     try:
         run.start()
@@ -54,8 +55,10 @@ def main(argv: list[str]) -> int:
 def report_of(run):
     from tests.scale.invariants import check
 
+    connections = run.connections_per_host()  # before the checks add the harness's own
     sends, hooks = run.sandbox_record()
     report = check(run, sends, hooks)
+    report.figures["PostgreSQL connections"] = connections
     if run.faults.queue_kill:
         report.figures["kill -9 queue → its sends settled"] = kill_recovery(run)
     return report

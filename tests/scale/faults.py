@@ -6,8 +6,10 @@ systemd units brings them back.
 
 import threading
 import time
+from datetime import timedelta
 
 import requests
+from redis.exceptions import RedisError
 
 RESTART_AFTER = 5.0
 
@@ -88,10 +90,40 @@ def provider_outage(*, seconds: float, status: int | None = None, hang: float | 
     return fault
 
 
+def duplicate_wakeups(run, started: float, until: float, every: float = 1.5) -> None:
+    """A second wake-up for every recent WhatsApp message, as a broker that runs a task twice
+    (django-q2's ORM broker may) or a sweeper racing a slow queue would: some land while the
+    first is still queued, some while another cluster sends it. Only the conditional claim
+    keeps each to one provider call."""
+    from django.db import DatabaseError, connection
+    from django.utils import timezone
+
+    from notifications.models import Message
+    from notifications.queue import enqueue_send
+
+    sent = 0
+    while time.time() < until:
+        try:
+            recent = Message.objects.filter(
+                channel="whatsapp", created_at__gte=timezone.now() - timedelta(seconds=8)
+            ).values_list("pk", flat=True)
+            for message_id in recent:
+                enqueue_send(message_id)
+                sent += 1
+        except (DatabaseError, OSError, RedisError):  # a restart in progress: next round
+            pass
+        finally:
+            connection.close()
+        time.sleep(every)
+    run.faults.add(started, "duplicate wake-ups", f"{sent} extra send tasks enqueued")
+
+
 def standard(load_seconds: float) -> list:
-    """Every fault of the issue, spread over the load (scaled to its length)."""
+    """Every fault of the issue, spread over the load (scaled to its length). The queue host
+    dies while sends hang at the provider, so it certainly holds claimed messages."""
     s = load_seconds / 60
     return [
+        (4 * s, provider_outage(seconds=2.5, hang=6)),
         (5 * s, kill_queue("queue1")),
         (14 * s, kill_web("web1")),
         (22 * s, provider_outage(seconds=4, status=500)),

@@ -110,7 +110,9 @@ def _key() -> str:
 
 
 def _klass(status: int) -> str:
-    return "no answer" if status == 0 else f"{status // 100}xx"
+    if status in (0, 409, 503):  # retried by the clients
+        return {0: "no answer", 409: "409 retry", 503: "503 retry"}[status]
+    return f"{status // 100}xx"
 
 
 @dataclass

@@ -19,6 +19,7 @@ from pathlib import Path
 import requests
 
 from tests.notifications.smtp_sink import SmtpSink
+from tests.scale.faults import duplicate_wakeups
 from tests.scale.hosts import Network
 from tests.scale.load import Load, Mix, Tenant
 from tests.scale.receiver import Integrator, serve
@@ -53,6 +54,7 @@ class Topology:
     broker: str = "redis"  # or "orm"
     isolate: bool = True  # network namespaces when possible
     sandbox_latency: float = 0.05
+    pg_port: int = 5439  # the private cluster's; another port names another cluster
 
 
 @dataclass
@@ -87,7 +89,7 @@ class ScaleRun:
         self.network = Network.create(names, isolate=t.isolate)
         infra = self.network.infra
         subnet = f"{infra.rsplit('.', 1)[0]}.0/24" if self.network.isolated else "127.0.0.1/32"
-        self.postgres = Postgres(infra, subnet, port=int(os.environ.get("SCALE_PG_PORT", "5439")))
+        self.postgres = Postgres(infra, subnet, port=t.pg_port)
         database_url = self.postgres.start()
         redis_url = ""
         if t.broker == "redis":
@@ -156,6 +158,9 @@ class ScaleRun:
         self._manage("collectstatic", "--noinput")  # the admin's files, with DEBUG off
 
     def _django(self) -> None:
+        import logging
+
+        logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd narrates every mail
         for name in ("DJANGO_SETTINGS_MODULE", "DEBUG", "SECRET_KEY", "ONEMSG_WEBHOOK_TOKEN",
                      "DATABASE_URL", "REDIS_URL", "CACHE_URL", "ALLOWED_HOSTS", "SITE_URL",
                      "ONEMSG_BASE_URL", "WEBHOOK_ALLOW_PRIVATE_URLS"):  # fmt: skip
@@ -239,15 +244,30 @@ class ScaleRun:
             self.secrets.append(answer.json()["secret"])
 
     # --- load and faults --------------------------------------------------------------------
-    def drive(self, seconds: float, *, threads: int = 8, faults=(), mix: Mix | None = None):
+    def drive(
+        self,
+        seconds: float,
+        *,
+        threads: int = 8,
+        faults=(),
+        mix: Mix | None = None,
+        wakeups: bool = True,
+    ):
         self.load = Load([self.web_address(n) for n in self.web_names], self.tenants, mix)
         self.cpu_before = {name: proc.cpu_seconds() for name, proc in self.procs.items()}
         started = time.time()
         self.load_started = started
         injector = threading.Thread(target=self._inject, args=(faults, started), daemon=True)
         injector.start()
+        if wakeups:
+            duplicates = threading.Thread(
+                target=duplicate_wakeups, args=(self, started, started + seconds), daemon=True
+            )
+            duplicates.start()
         self.load_seconds = self.load.run(seconds, threads)
         injector.join()
+        if wakeups:
+            duplicates.join()
         self.cpu = {
             name: proc.cpu_seconds() + proc.cpu_of_dead - self.cpu_before[name]
             for name, proc in self.procs.items()
@@ -280,6 +300,24 @@ class ScaleRun:
             time.sleep(1)
         self.in_flight_at_end = in_flight()
         return time.monotonic() - started
+
+    def connections_per_host(self) -> str:
+        """Open PostgreSQL connections by host (by client address; on loopback all share one)."""
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT host(client_addr), count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() GROUP BY 1"
+            )
+            rows = cursor.fetchall()
+        connection.close()
+        names = {h.address: h.name for h in self.network.hosts.values()}
+        if not self.network.isolated:
+            return f"{sum(n for _, n in rows)} in all (loopback: not split by host)"
+        infra = self.network.infra
+        parts = [f"{names.get(a, 'sandbox/harness' if a == infra else a)} {n}" for a, n in rows]
+        return ", ".join(sorted(parts)) + f" ({sum(n for _, n in rows)} in all)"
 
     def sandbox_record(self) -> tuple[list, dict]:
         sends = requests.get(f"{self.sandbox_url}/_sandbox/sends", timeout=30).json()["sends"]

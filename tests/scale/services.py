@@ -38,8 +38,9 @@ class Postgres:
     root or the Debian cluster tools: a throwaway database on ``DATABASE_URL``'s server, which
     the harness then does not restart."""
 
-    def __init__(self, listen: str, subnet: str, port: int = 5439, name: str = "scale"):
-        self.listen, self.subnet, self.port, self.name = listen, subnet, port, name
+    def __init__(self, listen: str, subnet: str, port: int = 5439):
+        self.listen, self.subnet, self.port = listen, subnet, port
+        self.name = "scale" if port == 5439 else f"scale_{port}"  # two runs side by side
         versions = sorted(PG_VERSION_DIR.glob("*"), key=lambda p: int(p.name)) or [None]
         self.version = versions[-1].name if versions[-1] else ""
         self.private = bool(self.version and os.geteuid() == 0 and shutil.which("pg_createcluster"))
