@@ -161,6 +161,7 @@ class ScaleRun:
         import logging
 
         logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd narrates every mail
+        logging.getLogger("django-q").setLevel(logging.WARNING)  # and django-q2 every enqueue
         for name in ("DJANGO_SETTINGS_MODULE", "DEBUG", "SECRET_KEY", "ONEMSG_WEBHOOK_TOKEN",
                      "DATABASE_URL", "REDIS_URL", "CACHE_URL", "ALLOWED_HOSTS", "SITE_URL",
                      "ONEMSG_BASE_URL", "WEBHOOK_ALLOW_PRIVATE_URLS"):  # fmt: skip
