@@ -5,13 +5,19 @@ throughput with the Redis broker against the ORM broker (PostgreSQL); and the ti
 ``kill -9`` of a queue cluster holding claimed sends to the last of them leaving ``sending``.
 """
 
+import json
+import os
+import subprocess
+import sys
 import time
 from datetime import date
 from decimal import Decimal
 
 import requests
+from django.utils import timezone
 
-from tests.scale.run import ScaleRun, Topology
+from tests.scale.run import ROOT, ScaleRun, Topology
+from tests.scale.services import Postgres
 
 MIXED_SECONDS = 30.0
 THREADS = 8
@@ -37,8 +43,8 @@ def burst_messages(run: ScaleRun, n: int, tag: str) -> list:
     org = Organization.objects.get(slug=run.tenants[0].slug)
     product = Product.objects.filter(organization=org).first()
     customers = Customer.objects.bulk_create(
-        Customer(organization=org, name=f"Burst {i}", phone=f"+7901{tag}{i:05d}",
-                 preferred_channels=["whatsapp"], whatsapp_opted_in_at=date(2026, 1, 1))
+        Customer(organization=org, name=f"Burst {i}", phone=f"+7901{tag}{i:06d}",
+                 preferred_channels=["whatsapp"], whatsapp_opted_in_at=timezone.now())
         for i in range(n)
     )  # fmt: skip
     actor, ids = Actor(label="bench"), []
@@ -101,57 +107,80 @@ def kill_recovery(run: ScaleRun) -> tuple[float, int]:
     return float("inf"), len(sending)
 
 
-def topology_run(webs: int, queues: int, broker: str) -> ScaleRun:
+def part(webs: int, queues: int, broker: str) -> dict:
+    """One topology in this process (Django is set up once per process, for one database)."""
     run = ScaleRun(Topology(webs=webs, queues=queues, broker=broker), label="bench-scale")
-    run.start()
-    return run
+    figures = {}
+    try:
+        run.start()
+        figures["hosts"] = run.network.describe()
+        if broker == "redis":
+            figures["mixed"] = mixed(run)
+            run.drain(120)  # the mixed load's last sends must not count in the burst
+        if webs == 2:
+            figures["send_rate"] = send_rate(run, "1")
+        if webs == 2 and broker == "redis":
+            figures["kill"] = kill_recovery(run)
+    finally:
+        run.close()
+    return figures
+
+
+def run_part(*args: str) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.bench.bench_scale", *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=1800,
+    )  # fmt: skip
+    if done.returncode:
+        print(done.stdout[-3000:], done.stderr[-3000:])
+        raise RuntimeError(f"bench_scale {' '.join(args)} failed")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> dict[str, bool]:
-    results, figures = {}, {}
-    for shape in ((1, 1), (2, 2)):
-        run = topology_run(*shape, "redis")
-        try:
-            figures[shape] = mixed(run)
-            if shape == (2, 2):
-                figures["redis"] = send_rate(run, "1")
-                figures["kill"] = kill_recovery(run)
-        finally:
-            run.close()
-    run = topology_run(2, 2, "orm")
-    try:
-        figures["orm"] = send_rate(run, "2")
-    finally:
-        run.close()
-    one, two = figures[(1, 1)], figures[(2, 2)]
-    ratio = two["rate"] / one["rate"] if one["rate"] else 0.0
-    print(f"hosts: {run.network.describe()}")
-    for shape in ((1, 1), (2, 2)):
-        f = figures[shape]
-        cpu = ", ".join(f"{name} {share:.0%}" for name, share in f["cpu"].items())
+    if not Postgres("127.0.0.1", "127.0.0.1/32").private and not os.environ.get(
+        "DATABASE_URL", ""
+    ).startswith("postgres"):
+        print("skipped: needs root and pg_createcluster, or DATABASE_URL on PostgreSQL")
+        return {}
+    one = run_part("1", "1", "redis")
+    two = run_part("2", "2", "redis")
+    orm = run_part("2", "2", "orm")
+    print(f"hosts: {two['hosts']}")
+    for label, f in (("1 web + 1 queue", one["mixed"]), ("2 web + 2 queue", two["mixed"])):
         print(
-            f"mixed load {shape[0]} web + {shape[1]} queue: {f['rate']:.1f} invoices/s "
+            f"mixed load {label}: {f['rate']:.2f} invoices/s "
             f"(create, finalize or not, send, some paid) over {f['seconds']:.0f} s"
         )
+        cpu = ", ".join(f"{name} {share:.0%}" for name, share in f["cpu"].items())
         print(f"  CPU per process (share of one core): {cpu}")
-    print(f"ratio 2+2 / 1+1: {ratio:.2f} (2 cores shared by every process here: see the CPU)")
-    used = sum(two["cpu"].values())
-    print(f"  2+2 used {used:.2f} cores in all; per invoice/s: "
-          f"{used / two['rate']:.3f} cores" if two["rate"] else "")  # fmt: skip
-    redis, orm = figures["redis"], figures["orm"]
-    ideal = 4 / LATENCY
-    print(f"sends, 2 queue hosts x 2 workers, provider answering in {LATENCY * 1000:.0f} ms: "
-          f"Redis {redis:.1f}/s, ORM (PostgreSQL) {orm:.1f}/s, ideal {ideal:.0f}/s; "
-          f"Redis / ORM {redis / orm if orm else 0:.2f}")  # fmt: skip
-    seconds, held = figures["kill"]
-    print(f"kill -9 of a queue cluster holding sends: the last of {held} messages that were "
-          f"`sending` left it after {seconds:.1f} s (lease 60 s + sweeper cycle)")  # fmt: skip
-    results["scale: 2 web + 2 queue hosts serve at least the mixed load of 1 + 1"] = ratio >= 1.0
-    results["scale: killed cluster's sends leave `sending` within lease + sweep (150 s)"] = (
-        seconds <= 150
+        used = sum(f["cpu"].values())
+        print(f"  {used:.2f} cores in all: {used / f['rate']:.3f} core-seconds per invoice")
+    ratio = two["mixed"]["rate"] / one["mixed"]["rate"] if one["mixed"]["rate"] else 0.0
+    print(f"ratio 2+2 / 1+1: {ratio:.2f} (every process shares this machine's cores)")
+    redis, orm_rate = two["send_rate"], orm["send_rate"]
+    print(
+        f"{BURST} sends to 2 queue hosts x 2 workers, provider answering in "
+        f"{LATENCY * 1000:.0f} ms: Redis broker {redis:.1f}/s, ORM broker (PostgreSQL) "
+        f"{orm_rate:.1f}/s, ideal {4 / LATENCY:.0f}/s; Redis / ORM "
+        f"{redis / orm_rate if orm_rate else 0:.2f}"
     )
-    return results
+    seconds, held = two["kill"]
+    print(
+        f"kill -9 of a queue cluster holding sends: the last of {held} messages that were "
+        f"`sending` left it after {seconds:.1f} s (lease 60 s + sweeper cycle)"
+    )
+    return {
+        "scale: 2 web + 2 queue hosts serve at least the mixed load of 1 + 1": ratio >= 1.0,
+        "scale: a killed cluster's sends leave `sending` within lease + sweep (150 s)": (
+            seconds <= 150
+        ),
+    }
 
 
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 4:
+        webs, queues, broker = sys.argv[1:]
+        print(json.dumps(part(int(webs), int(queues), broker)))
+    else:
+        main()
