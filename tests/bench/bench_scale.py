@@ -109,7 +109,8 @@ def kill_recovery(run: ScaleRun) -> tuple[float, int]:
 
 def part(webs: int, queues: int, broker: str) -> dict:
     """One topology in this process (Django is set up once per process, for one database)."""
-    run = ScaleRun(Topology(webs=webs, queues=queues, broker=broker), label="bench-scale")
+    topology = Topology(webs=webs, queues=queues, broker=broker, pg_port=5443)
+    run = ScaleRun(topology, label="bench-scale")
     figures = {}
     try:
         run.start()
