@@ -11,6 +11,8 @@ from datetime import timedelta
 import requests
 from redis.exceptions import RedisError
 
+from tests.scale.services import talks_to
+
 RESTART_AFTER = 5.0
 
 
@@ -30,19 +32,33 @@ def _later(seconds: float, action) -> None:
     threading.Timer(seconds, action).start()
 
 
-def kill_queue(name: str = "queue1"):
+def kill_queue(name: str = "queue1", *, wait: float = 15.0):
+    """Kill -9 a queue host while it is mid-send (a worker holding a connection to the
+    provider), waiting up to ``wait`` seconds for one; the first queue host found so."""
+
     def fault(run, started):
-        proc = run.procs[name]
-        # The sends this cluster holds at the moment it dies (the other cluster's finish
-        # within milliseconds; these wait for their lease and the sweeper).
+        names = [n for n in run.queue_names if n != name]
+        deadline = time.time() + wait
+        while time.time() < deadline:
+            busy = [n for n in [name, *names] if talks_to(run.procs[n].popen.pid, run.sandbox_port)]
+            if busy:
+                break
+            time.sleep(0.05)
+        target = busy[0] if busy else name
+        proc = run.procs[target]
+        # The sends `sending` at the moment it dies: its own wait for their lease and the
+        # sweeper; the other cluster's, if any, finish within seconds.
         sending = _sending_ids()
         proc.kill9()
-        run.faults.queue_kill = {"at": time.time(), "sending": sending, "name": name}
-        run.faults.add(started, f"kill -9 {name}", f"{len(sending)} messages were sending")
+        run.faults.queue_kill = {"at": time.time(), "sending": sending, "name": target}
+        held = "mid-send" if busy else "not mid-send (no send in flight)"
+        run.faults.add(
+            started, f"kill -9 {target}", f"{held}; {len(sending)} messages were sending"
+        )
 
         def back():
             proc.restart()
-            run.faults.add(started, f"{name} restarted")
+            run.faults.add(started, f"{target} restarted")
 
         _later(RESTART_AFTER, back)
 
@@ -123,8 +139,8 @@ def standard(load_seconds: float) -> list:
     dies while sends hang at the provider, so it certainly holds claimed messages."""
     s = load_seconds / 60
     return [
-        (4 * s, provider_outage(seconds=2.5, hang=6)),
-        (5 * s, kill_queue("queue1")),
+        (4 * s, provider_outage(seconds=8, hang=6)),
+        (4.5 * s, kill_queue("queue1")),
         (14 * s, kill_web("web1")),
         (22 * s, provider_outage(seconds=4, status=500)),
         (30 * s, provider_outage(seconds=3, hang=25)),

@@ -211,6 +211,40 @@ class Proc:
         return group_cpu_seconds(self.popen.pid)
 
 
+def group_pids(pgid: int) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat[stat.rindex(")") + 2 :].split()[2]) == pgid:
+                pids.append(int(entry.name))
+    return pids
+
+
+def talks_to(pgid: int, port: int) -> bool:
+    """Whether a process of the group holds an established TCP connection to ``port`` (read
+    from /proc in the process's own network namespace): a queue worker mid-send."""
+    for pid in group_pids(pgid):
+        try:
+            inodes = {
+                os.readlink(fd)[8:-1]
+                for fd in Path(f"/proc/{pid}/fd").iterdir()
+                if os.readlink(fd).startswith("socket:[")
+            }
+            table = Path(f"/proc/{pid}/net/tcp").read_text().splitlines()[1:]
+        except OSError:
+            continue  # gone meanwhile
+        for row in table:
+            fields = row.split()
+            remote_port, state, inode = int(fields[2].split(":")[1], 16), fields[3], fields[9]
+            if remote_port == port and state == "01" and inode in inodes:
+                return True
+    return False
+
+
 def group_cpu_seconds(pgid: int) -> float:
     """From /proc/<pid>/stat: utime + stime of each process whose group is ``pgid``."""
     ticks = 0
