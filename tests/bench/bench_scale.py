@@ -17,7 +17,7 @@ import requests
 from django.utils import timezone
 
 from tests.scale.run import ROOT, ScaleRun, Topology
-from tests.scale.services import Postgres
+from tests.scale.services import Postgres, talks_to
 
 MIXED_SECONDS = 30.0
 THREADS = 8
@@ -89,13 +89,21 @@ def kill_recovery(run: ScaleRun) -> tuple[float, int]:
     from notifications.models import Message, MessageEvent
     from notifications.queue import enqueue_send
 
-    requests.post(f"{run.sandbox_url}/_sandbox/faults", json={"hang": 8, "seconds": 6}, timeout=5)
+    requests.post(f"{run.sandbox_url}/_sandbox/faults", json={"hang": 8, "seconds": 20}, timeout=5)
     for message_id in burst_messages(run, 12, "9"):
         enqueue_send(message_id)
-    time.sleep(2.5)
+    deadline, busy = time.monotonic() + 30, None
+    while busy is None and time.monotonic() < deadline:
+        busy = next(
+            (n for n in run.queue_names if talks_to(run.procs[n].popen.pid, run.sandbox_port)),
+            None,
+        )
+        time.sleep(0.05)
     sending = list(Message.objects.filter(status="sending").values_list("pk", flat=True))
-    run.procs["queue1"].kill9()
+    run.procs[busy or "queue1"].kill9()
     killed = time.time()
+    if not sending:
+        return float("nan"), 0
     while time.time() - killed < 300:
         left = MessageEvent.objects.filter(message_id__in=sending, applied=True).exclude(
             status="sending"
@@ -107,9 +115,9 @@ def kill_recovery(run: ScaleRun) -> tuple[float, int]:
     return float("inf"), len(sending)
 
 
-def part(webs: int, queues: int, broker: str) -> dict:
+def part(webs: int, queues: int, broker: str, pg_port: int) -> dict:
     """One topology in this process (Django is set up once per process, for one database)."""
-    topology = Topology(webs=webs, queues=queues, broker=broker, pg_port=5443)
+    topology = Topology(webs=webs, queues=queues, broker=broker, pg_port=pg_port)
     run = ScaleRun(topology, label="bench-scale")
     figures = {}
     try:
@@ -144,9 +152,9 @@ def main() -> dict[str, bool]:
     ).startswith("postgres"):
         print("skipped: needs root and pg_createcluster, or DATABASE_URL on PostgreSQL")
         return {}
-    one = run_part("1", "1", "redis")
-    two = run_part("2", "2", "redis")
-    orm = run_part("2", "2", "orm")
+    one = run_part("1", "1", "redis", "5443")
+    two = run_part("2", "2", "redis", "5444")
+    orm = run_part("2", "2", "orm", "5445")
     print(f"hosts: {two['hosts']}")
     for label, f in (("1 web + 1 queue", one["mixed"]), ("2 web + 2 queue", two["mixed"])):
         print(
@@ -180,8 +188,8 @@ def main() -> dict[str, bool]:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4:
-        webs, queues, broker = sys.argv[1:]
-        print(json.dumps(part(int(webs), int(queues), broker)))
+    if len(sys.argv) == 5:
+        webs, queues, broker, port = sys.argv[1:]
+        print(json.dumps(part(int(webs), int(queues), broker, int(port))))
     else:
         main()
