@@ -1,6 +1,7 @@
 from billing.admin import (
     adopted,
     approvals,
+    bulk,
     catalog,
     customers,
     email,
@@ -12,6 +13,7 @@ from billing.admin import (
 __all__ = [
     "adopted",
     "approvals",
+    "bulk",
     "catalog",
     "customers",
     "email",
