@@ -1,14 +1,19 @@
 """Shared set-up of the bulk job tests: drafts, staff of a role, and a job asked for without
 running it (queued on the real broker; the tests run its task themselves)."""
 
+from datetime import timedelta
+from decimal import Decimal
+
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from django_q.conf import Conf
 
 from billing.bulk.services import bulk_job_create
 from billing.models import Invoice
 from billing.services.actors import Actor
+from billing.services.invoices import ItemInput, invoice_build, invoices_insert
 from billing.services.roles import staff_user_set
-from tests.factories import CustomerFactory, make_invoice
+from tests.factories import CustomerFactory, ProductFactory
 
 
 def staff(org, username: str, role: str):
@@ -16,13 +21,24 @@ def staff(org, username: str, role: str):
     return get_user_model().objects.get(username=username)
 
 
-def drafts(org, count: int, **fields) -> list[Invoice]:
-    customer = fields.pop("customer", None) or CustomerFactory(
-        organization=org, email="billing@example.com"
-    )
-    return [
-        make_invoice(org, customer=customer, delivery="MANUALLY", **fields) for _ in range(count)
+def drafts(org, count: int, *, status="DRAFT", price=10000, customer=None) -> list[Invoice]:
+    """``count`` invoices of one line each, inserted set-wise through the invoice service."""
+    customer = customer or CustomerFactory(organization=org, email="billing@example.com")
+    product = ProductFactory(organization=org, unit_price=price, currency=org.default_currency)
+    built = [
+        invoice_build(
+            organization=org,
+            customer=customer,
+            items=[ItemInput(product, Decimal(1))],
+            due_date=timezone.localdate() + timedelta(days=30),
+            status=status,
+            delivery="MANUALLY",
+            actor=Actor(label="test"),
+        )
+        for _ in range(count)
     ]
+    invoices_insert(org, built, actor=Actor(label="test"))
+    return [new.invoice for new in built]
 
 
 def queued_job(monkeypatch, *, org, user, kind="finalize", invoices=None, channel=""):
