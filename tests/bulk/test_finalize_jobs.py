@@ -97,7 +97,7 @@ def test_cancel_stops_the_job_between_rows_and_the_rest_stays_draft(org, monkeyp
     assert opened_numbers(org) == list(range(1, 51))
     assert Invoice.objects.filter(organization=org, status="DRAFT").count() == 70
     assert job.rows.filter(outcome=Outcome.PENDING).count() == 70
-    with pytest.raises(BulkRefused, match="This job is cancelled already."):
+    with pytest.raises(BulkRefused, match=r"This job is cancelled already\."):
         bulk_job_cancel(job=job, actor=Actor.for_user(clerk))
 
 
