@@ -106,7 +106,10 @@ def _confirmation(model_admin, request, queryset, kind, organization):
         "summary": summary,
         "sample": [_sample_row(invoice) for invoice in sample],
         "more": count - len(sample),
-        "channels": Channel.choices,
+        # The channel that reaches more of them is offered first.
+        "suggested": Channel.WHATSAPP
+        if summary["no_whatsapp"] < summary["no_email"]
+        else Channel.EMAIL,
         "needs_approval": kind == Kind.SEND
         and bulk_needs_approval(organization=organization, actor=actor, recipients=count),
         "approval_recipients": organization.approval_recipients,

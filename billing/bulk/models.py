@@ -69,7 +69,7 @@ class BulkJob(models.Model):
     @property
     def label(self) -> str:
         if self.kind == self.Kind.SEND:
-            return f"Send on {Channel(self.channel).label}"
+            return "Send on WhatsApp" if self.channel == Channel.WHATSAPP else "Send by e-mail"
         return "Finalize"
 
     @property

@@ -58,6 +58,7 @@ def job_status(job: BulkJob) -> dict:
     """The status URL's answer: everything the progress page updates without a reload."""
     seconds = elapsed_seconds(job)
     return {
+        "started": job.started_at is not None,
         "status": job.status,
         "status_label": job.get_status_display(),
         "finished": job.finished,
@@ -66,7 +67,7 @@ def job_status(job: BulkJob) -> dict:
         "failed": job.failed,
         "percent": percent(job),
         "elapsed_seconds": seconds,
-        "elapsed": elapsed_text(seconds),
+        "elapsed": elapsed_text(seconds) if job.started_at else "not started yet",
         "errors": job_errors(job),
         "more_errors": max(0, job.failed - ERRORS_SHOWN),
         "result_url": reverse("admin:billing_bulkjob_result", args=[job.pk])

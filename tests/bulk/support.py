@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.utils import timezone
 from django_q.conf import Conf
 
@@ -37,7 +38,8 @@ def drafts(org, count: int, *, status="DRAFT", price=10000, customer=None) -> li
         )
         for _ in range(count)
     ]
-    invoices_insert(org, built, actor=Actor(label="test"))
+    with transaction.atomic():
+        invoices_insert(org, built, actor=Actor(label="test"))
     return [new.invoice for new in built]
 
 

@@ -81,9 +81,11 @@ def test_send_asks_for_the_channel_and_says_who_cannot_be_reached(clerk_client, 
     invoices = drafts(org, 2, status="OPEN")
     page = ask(clerk_client, invoices, action="bulk_send").content.decode()
     assert "<h1>Send 2 invoices?</h1>" in page
-    assert 'name="channel" value="whatsapp"' in page and 'name="channel" value="email"' in page
-    assert "E-mail: every invoice has an address." in page
-    assert "WhatsApp: <strong>2</strong> have no number or no consent" in page
+    # E-mail reaches more of them: it is the one offered
+    assert 'name="channel" value="email" required checked>' in page
+    assert 'name="channel" value="whatsapp" required>' in page
+    assert "<strong>E-mail</strong> —\n      every invoice has an address." in page
+    assert "<strong>2</strong> of them have no number or no consent" in page
     assert "reaches the organization's approval limit (2 recipients)" in page
 
     answer = ask(clerk_client, invoices, action="bulk_send", channel="email", post="yes")

@@ -15,7 +15,7 @@
     document.getElementById(id).hidden = !visible;
   }
 
-  function renderErrors(errors, more) {
+  function renderErrors(errors, more, finished) {
     var body = document.querySelector("#bulk-errors tbody");
     body.replaceChildren();
     errors.forEach(function (error) {
@@ -32,6 +32,7 @@
       body.appendChild(row);
     });
     show("bulk-errors", errors.length > 0);
+    text("bulk-no-errors", finished ? "No errors." : "No errors so far.");
     show("bulk-no-errors", errors.length === 0);
     document.querySelector("#bulk-more-errors span").textContent = String(more);
     show("bulk-more-errors", more > 0);
@@ -48,7 +49,7 @@
     text("bulk-total", state.total);
     text("bulk-percent", state.percent);
     text("bulk-failed", state.failed);
-    renderErrors(state.errors, state.more_errors);
+    renderErrors(state.errors, state.more_errors, state.finished);
     if (state.result_url) {
       document.getElementById("bulk-result-link").href = state.result_url;
     }
