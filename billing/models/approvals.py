@@ -77,8 +77,9 @@ class ApprovalRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        about = self.invoice if self.bulk_job_id is None else self.bulk_job
-        return f"{self.get_action_display()} {about} ({self.get_status_display()})"
+        if self.bulk_job_id is not None:  # its label says what it does: "Send by e-mail · 60 …"
+            return f"{self.bulk_job} ({self.get_status_display()})"
+        return f"{self.get_action_display()} {self.invoice} ({self.get_status_display()})"
 
 
 class ApprovalEvent(models.Model):

@@ -12,9 +12,11 @@ from django.conf import settings as django_settings
 from django_q.conf import Conf
 
 from billing.bulk.models import BulkJob
+from billing.bulk.tasks import run_bulk_job
+from billing.models import Invoice, InvoiceItem
 from notifications.models import Message
 from tests.api.server import database_url
-from tests.bulk.support import drafts, staff
+from tests.bulk.support import drafts, queued_job, staff
 from tests.factories import CustomerFactory, OrganizationFactory
 from tests.notifications.email_support import SmtpSink
 from tests.notifications.test_whatsapp_sandbox import wait_for
@@ -104,3 +106,53 @@ def test_a_bulk_send_shows_its_progress_reaching_100_percent(
     with page.expect_download() as download:
         page.click("#bulk-result-link")
     assert download.value.suggested_filename.startswith("bulk-send-")
+
+
+def test_a_finished_job_lists_its_errors_and_a_large_send_shows_its_approval(
+    page, live_server, artifacts_dir, monkeypatch
+):
+    org = OrganizationFactory(name="Bulk Ltd", slug="bulk", attach_pdf=False)
+    org.approval_recipients = 2
+    org.save(update_fields=["approval_recipients"])
+    clerk = staff(org, "cleo", "clerk")
+    staff(org, "anna", "approver")
+    fine = drafts(org, 2)
+    nobody = CustomerFactory(organization=org, name="Silent Partner GmbH", email="")
+    (empty,) = drafts(org, 1, customer=nobody)
+    InvoiceItem.objects.filter(invoice=empty).delete()
+    job = queued_job(monkeypatch, org=org, user=clerk, invoices=Invoice.objects.filter(
+        pk__in=[empty.pk, *(i.pk for i in fine)]
+    ))  # fmt: skip
+    run_bulk_job(str(job.pk))
+    send = queued_job(
+        monkeypatch,
+        org=org,
+        user=clerk,
+        kind="send",
+        channel="email",
+        invoices=Invoice.objects.filter(status="OPEN"),
+    )
+
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "anna")
+    page.fill("#id_password", "pw-bulk-123")
+    page.click("input[type=submit]")
+    page.goto(f"{live_server.url}/admin/billing/bulkjob/{job.pk}/progress/")
+    assert page.inner_text(".bulk-counts") == "3 of 3 done (100 %) · 1 failed"
+    assert page.inner_text("#bulk-errors tbody") == (
+        "Draft for Silent Partner GmbH\titems should not be empty"
+    )
+    page.screenshot(path=os.path.join(artifacts_dir, "bulk-finalize-errors.png"), full_page=True)
+    page.click("#bulk-errors a")
+    assert page.url.endswith(f"/admin/billing/invoice/{empty.pk}/change/")
+
+    page.goto(f"{live_server.url}/admin/billing/bulkjob/{send.pk}/progress/")
+    assert "This send waits for an approver" in page.inner_text(".approval-needed")
+    page.screenshot(path=os.path.join(artifacts_dir, "bulk-send-waiting.png"), full_page=True)
+    page.click(".approval-needed a")
+    page.click("a.approval-approve")
+    page.wait_for_selector(".approval-bulk")
+    page.wait_for_load_state("load")  # the e-mails' frames
+    assert page.inner_text("h1") == "Approve: Send by e-mail · 2 invoices (Pending)?"
+    assert page.locator(".approval-bulk .approval-email").count() == 2
+    page.screenshot(path=os.path.join(artifacts_dir, "bulk-send-approve.png"), full_page=True)
