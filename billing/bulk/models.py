@@ -53,6 +53,9 @@ class BulkJob(models.Model):
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0, help_text="Rows processed, failed ones included.")
     failed = models.PositiveIntegerField(default=0)
+    awaiting = models.PositiveIntegerField(
+        default=0, help_text="Rows that became approval requests."
+    )
     note = models.TextField(blank=True, help_text="Why it was cancelled or rejected.")
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)

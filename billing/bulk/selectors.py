@@ -65,6 +65,7 @@ def job_status(job: BulkJob) -> dict:
         "total": job.total,
         "done": job.done,
         "failed": job.failed,
+        "awaiting": job.awaiting,
         "percent": percent(job),
         "elapsed_seconds": seconds,
         "elapsed": elapsed_text(seconds) if job.started_at else "not started yet",

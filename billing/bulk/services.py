@@ -107,7 +107,7 @@ def _insert_rows(job: BulkJob, invoices: QuerySet) -> int:
         cursor.execute(
             f"INSERT INTO {quote(BulkRow._meta.db_table)} ({columns}) "  # noqa: S608 (our tables)
             f"SELECT %s, picked.picked_id, %s, '' FROM ({select_sql}) picked",
-            [job_id, Outcome.PENDING, *params],
+            [job_id, Outcome.PENDING.value, *params],
         )
     return BulkRow.objects.filter(job=job).count()
 
@@ -190,8 +190,11 @@ def _process(job: BulkJob, row_id: int, actor: Actor) -> bool:
     row.outcome, row.detail, row.approval = result.outcome, result.detail, result.approval
     row.processed_at = timezone.now()
     row.save(update_fields=["outcome", "detail", "approval", "processed_at"])
-    failed = 1 if result.outcome == Outcome.FAILED else 0
-    BulkJob.objects.filter(pk=job.pk).update(done=F("done") + 1, failed=F("failed") + failed)
+    BulkJob.objects.filter(pk=job.pk).update(
+        done=F("done") + 1,
+        failed=F("failed") + int(result.outcome == Outcome.FAILED),
+        awaiting=F("awaiting") + int(result.outcome == Outcome.APPROVAL),
+    )
     return True
 
 

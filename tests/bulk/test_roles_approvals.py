@@ -45,7 +45,7 @@ def test_a_clerks_finalize_over_the_amount_asks_an_approver_per_invoice(org, mon
     assert rows[small.pk].outcome == Outcome.DONE
     statuses = dict(Invoice.objects.values_list("pk", "status"))
     assert statuses == {small.pk: "OPEN", large.pk: "DRAFT"}
-    assert (job.status, job.done, job.failed) == (Status.DONE, 2, 0)
+    assert (job.status, job.done, job.failed, job.awaiting) == (Status.DONE, 2, 0, 1)
 
 
 def test_a_clerks_send_to_many_waits_for_an_approver_then_goes_out_as_the_approver(

@@ -49,6 +49,8 @@
     text("bulk-total", state.total);
     text("bulk-percent", state.percent);
     text("bulk-failed", state.failed);
+    document.querySelector("#bulk-awaiting span").textContent = String(state.awaiting);
+    show("bulk-awaiting", state.awaiting > 0);
     renderErrors(state.errors, state.more_errors, state.finished);
     if (state.result_url) {
       document.getElementById("bulk-result-link").href = state.result_url;
