@@ -176,16 +176,14 @@ def bulk_job_run(*, job_id, chunk: int = CHUNK) -> bool:
 @transaction.atomic
 def _process(job: BulkJob, row_id: int, actor: Actor) -> bool:
     """One row in one transaction with its action; False once the job is cancelled."""
-    if not BulkJob.objects.filter(pk=job.pk, status=Status.RUNNING).exists():
-        return False
     row = (
         BulkRow.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("invoice__organization", "invoice__customer")
-        .filter(pk=row_id, outcome=Outcome.PENDING)
+        .filter(pk=row_id, outcome=Outcome.PENDING, job__status=Status.RUNNING)
         .first()
     )
-    if row is None:  # recorded by another run
-        return True
+    if row is None:  # recorded by another run, or the job was cancelled
+        return BulkJob.objects.filter(pk=job.pk, status=Status.RUNNING).exists()
     result = _act(job, row.invoice, actor)
     row.outcome, row.detail, row.approval = result.outcome, result.detail, result.approval
     row.processed_at = timezone.now()
@@ -206,13 +204,12 @@ class RowResult:
 
 
 def _act(job: BulkJob, invoice: Invoice, actor: Actor) -> RowResult:
-    """The single action's own service, in a savepoint: a refusal leaves nothing behind."""
+    """The single action's own service; each is atomic, so a refusal leaves nothing behind."""
     try:
-        with transaction.atomic():
-            if job.kind == Kind.FINALIZE:
-                return _finalized(invoice_finalize_or_request(invoice=invoice, actor=actor))
-            channels_to_send(invoice, [job.channel])
-            return _sent(_send(job.channel, invoice, actor))
+        if job.kind == Kind.FINALIZE:
+            return _finalized(invoice_finalize_or_request(invoice=invoice, actor=actor))
+        channels_to_send(invoice, [job.channel])
+        return _sent(_send(job.channel, invoice, actor))
     except (BillingError, InvalidTemplateData) as exc:
         return RowResult(Outcome.FAILED, " ".join(exc.messages))
 
