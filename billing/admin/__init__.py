@@ -6,6 +6,7 @@ from billing.admin import (
     customers,
     email,
     invoices,
+    members,
     organizations,
     webhooks,
 )
@@ -18,6 +19,7 @@ __all__ = [
     "customers",
     "email",
     "invoices",
+    "members",
     "organizations",
     "webhooks",
 ]
