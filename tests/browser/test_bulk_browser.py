@@ -16,6 +16,7 @@ from billing.bulk.tasks import run_bulk_job
 from billing.models import Invoice, InvoiceItem
 from notifications.models import Message
 from tests.api.server import database_url
+from tests.browser.support import log_in
 from tests.bulk.support import drafts, queued_job, staff
 from tests.factories import CustomerFactory, OrganizationFactory
 from tests.notifications.email_support import SmtpSink
@@ -53,10 +54,7 @@ def test_a_bulk_send_shows_its_progress_reaching_100_percent(
     staff(org, "anna", "approver")
     monkeypatch.setattr(Conf, "SYNC", False)  # the live server enqueues on the real broker
 
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "anna")
-    page.fill("#id_password", "pw-bulk-123")
-    page.click("input[type=submit]")
+    log_in(page, live_server, "anna", "pw-bulk-123")
     page.goto(f"{live_server.url}/admin/billing/invoice/?status=OPEN")
     page.check("#action-toggle")
     page.select_option("select[name=action]", "bulk_send")
@@ -133,10 +131,7 @@ def test_a_finished_job_lists_its_errors_and_a_large_send_shows_its_approval(
         invoices=Invoice.objects.filter(status="OPEN"),
     )
 
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "anna")
-    page.fill("#id_password", "pw-bulk-123")
-    page.click("input[type=submit]")
+    log_in(page, live_server, "anna", "pw-bulk-123")
     page.goto(f"{live_server.url}/admin/billing/bulkjob/{job.pk}/progress/")
     assert page.inner_text(".bulk-counts") == "3 of 3 done (100 %) · 1 failed"
     assert page.inner_text("#bulk-errors tbody") == (
