@@ -168,8 +168,9 @@ class BulkJobAdmin(ScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        job = self._job_or_404(request, object_id)
-        return HttpResponseRedirect(reverse("admin:billing_bulkjob_progress", args=[job.pk]))
+        if request.method != "GET":  # read-only: Django refuses the change as for any record
+            return super().change_view(request, object_id, form_url, extra_context)
+        return self.progress_view(request, object_id)  # a job's page is its progress
 
     def _job_or_404(self, request, job_id) -> BulkJob:
         job = self.get_object(request, str(job_id))
