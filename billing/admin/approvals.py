@@ -57,7 +57,13 @@ class ApprovalRequestAdmin(ScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
         "decided_by",
     )
     list_filter = ("status", "action")
-    list_select_related = ("invoice__customer", "bulk_job", "requested_by", "decided_by")
+    list_select_related = (
+        "invoice__customer",
+        "invoice__organization",  # a draft is named by its day in the organization's zone
+        "bulk_job",
+        "requested_by",
+        "decided_by",
+    )
     fields = (
         "about",
         "action",

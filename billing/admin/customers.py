@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from billing.admin.reminders import RemindersCustomerAdminMixin
 from billing.admin.scoping import ScopedAdmin, ScopedInline
 from billing.models import Customer, CustomerContact
 
@@ -11,7 +12,7 @@ class ContactInline(ScopedInline, admin.TabularInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(ScopedAdmin, admin.ModelAdmin):
+class CustomerAdmin(ScopedAdmin, RemindersCustomerAdminMixin, admin.ModelAdmin):
     list_display = ("name", "email", "phone", "locale", "status", "whatsapp_ok", "organization")
     list_filter = ("status", "organization", "locale")
     list_select_related = ("organization",)

@@ -1,6 +1,6 @@
 # Collections keeps its models in its own room; imported here so the app registry has them.
 from billing.bulk.models import BulkJob, BulkRow
-from billing.collections.models import Reminder, ReminderEvent, ReminderPolicy
+from billing.collections.models import FollowUp, Reminder, ReminderEvent, ReminderPolicy
 from billing.models.approvals import ApprovalEvent, ApprovalRequest
 from billing.models.catalog import Product, Tax, TaxComponent, Wallet
 from billing.models.credit_notes import CreditNote, CreditNoteLine, CreditNoteSequence
@@ -26,6 +26,7 @@ __all__ = [
     "CreditNoteSequence",
     "Customer",
     "CustomerContact",
+    "FollowUp",
     "IdempotencyKey",
     "Invoice",
     "InvoiceDelivery",

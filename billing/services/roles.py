@@ -36,6 +36,7 @@ _SEE = {
         "approvalrequest",
         "approvalevent",
         "bulkjob",
+        "reminder",
         "webhookendpoint",
         "webhookdelivery",
         "webhookattempt",
@@ -102,6 +103,10 @@ ACTION_ROLES = {
     "credit_note": Role.APPROVER,
     "resend_anyway": Role.APPROVER,
     "approve": Role.APPROVER,
+    "pause_reminders": Role.CLERK,
+    "follow_up": Role.CLERK,
+    "resolve_dispute": Role.APPROVER,
+    "reminder_policy": Role.ADMIN,
     "members": Role.ADMIN,
 }
 ACTION_LABELS = {
@@ -115,6 +120,10 @@ ACTION_LABELS = {
     "credit_note": "Issuing a credit note",
     "resend_anyway": "Resending a message of unknown outcome",
     "approve": "Deciding an approval request",
+    "pause_reminders": "Pausing or resuming reminders",
+    "follow_up": "Following up a customer's reply",
+    "resolve_dispute": "Resolving a dispute",
+    "reminder_policy": "Changing the reminder policy",
     "members": "Managing members",
 }
 

@@ -1,6 +1,7 @@
 """Roles: Django groups with model permissions, and a check in every lifecycle service."""
 
 import itertools
+from datetime import date
 
 import pytest
 from django.contrib.auth.models import Group
@@ -8,6 +9,11 @@ from django.core.management.sql import emit_post_migrate_signal
 from django.urls import reverse
 
 from billing.approvals.services import approval_approve
+from billing.collections import attention
+from billing.collections import staff as reminders
+from billing.collections.models import ReminderPolicy
+from billing.collections.policy import policy_as_json
+from billing.collections.replies import invoice_apply_reply
 from billing.models import ApprovalRequest, Invoice, InvoiceEvent, Membership, Organization, Payment
 from billing.models.memberships import ROLE_ORDER, Role
 from billing.services.actors import Actor
@@ -91,6 +97,17 @@ def paid_invoice():
     return invoice
 
 
+def promised_invoice():
+    invoice = seed_invoice()
+    Invoice.objects.filter(pk=invoice.pk).update(promise_to_pay_until=date(2026, 1, 1))
+    return Invoice.objects.get(pk=invoice.pk)
+
+
+def disputed_invoice():
+    invoice = seed_invoice()
+    return invoice_apply_reply(invoice_id=invoice.pk, action="dispute", text="Dispute")
+
+
 def pending_approval():
     invoice = seed_invoice(status="DRAFT")
     maker = staff_user_set(
@@ -144,6 +161,28 @@ ACTIONS = {
         pending_approval,
         lambda approval, actor: approval_approve(approval=approval, actor=actor),
     ),
+    "pause_reminders": (
+        open_invoice,
+        lambda invoice, actor: reminders.invoice_pause(invoice=invoice, until=None, actor=actor),
+    ),
+    "follow_up": (
+        promised_invoice,
+        lambda invoice, actor: attention.promise_follow_up(
+            invoice=invoice, actor=actor, note="Called"
+        ),
+    ),
+    "resolve_dispute": (
+        disputed_invoice,
+        lambda invoice, actor: attention.dispute_resolve(
+            invoice=invoice, actor=actor, note="Agreed"
+        ),
+    ),
+    "reminder_policy": (
+        lambda: ReminderPolicy(organization=OrganizationFactory()),
+        lambda policy, actor: reminders.policy_replace(
+            organization=policy.organization, data=policy_as_json(policy), actor=actor
+        ),
+    ),
     "members": (
         lambda: staff_user_set(
             username="member", password="pw-12345", organization=OrganizationFactory(), role="clerk"
@@ -164,6 +203,7 @@ def snapshot() -> tuple:
         MessageEvent.objects.count(),
         sorted(ApprovalRequest.objects.values_list("status", flat=True)),
         sorted(Membership.objects.values_list("role", flat=True)),
+        ReminderPolicy.objects.count(),
     )
 
 
