@@ -5,6 +5,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from billing.admin.bulk import BulkActionsMixin
 from billing.admin.credit_notes import CreditNoteAdminMixin, CreditNoteInline
 from billing.admin.email import EmailInvoiceAdminMixin
 from billing.admin.filters import (
@@ -109,6 +110,7 @@ class EventInline(ReadOnlyInline):
 class InvoiceAdmin(
     ScopedAdmin,
     LargeTableAdmin,
+    BulkActionsMixin,
     InvoiceFormAdminMixin,
     InvoicePageAdminMixin,
     CreditNoteAdminMixin,
@@ -143,7 +145,7 @@ class InvoiceAdmin(
     # No date_hierarchy: its year links are a DISTINCT over every row; the date filters above
     # answer the same questions from the indexes.
     inlines = [InvoiceItemInline, PaymentInline, CreditNoteInline, EventInline, MessageLogInline]
-    actions = ["finalize_selected", "void_selected", "mark_uncollectible_selected"]
+    actions = ["bulk_finalize", "bulk_send", "void_selected", "mark_uncollectible_selected"]
     SUMMARY = (
         "number",
         "status_display",
@@ -376,10 +378,6 @@ class InvoiceAdmin(
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/billing/invoice/bulk_confirm.html", context)
-
-    @admin.action(description="Finalize selected drafts", permissions=["change"])
-    def finalize_selected(self, request, queryset):
-        self._apply(request, queryset, "finalize")
 
     @admin.action(description="Void selected invoices…", permissions=["change"])
     def void_selected(self, request, queryset):

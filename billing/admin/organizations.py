@@ -29,7 +29,10 @@ class OrganizationAdmin(ScopedAdmin, admin.ModelAdmin):
                 )
             },
         ),
-        ("Approvals (maker-checker)", {"fields": ("approval_amount", "approval_amounts")}),
+        (
+            "Approvals (maker-checker)",
+            {"fields": ("approval_amount", "approval_amounts", "approval_recipients")},
+        ),
     )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):

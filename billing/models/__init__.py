@@ -1,4 +1,5 @@
 # Collections keeps its models in its own room; imported here so the app registry has them.
+from billing.bulk.models import BulkJob, BulkRow
 from billing.collections.models import FollowUp, Reminder, ReminderEvent, ReminderPolicy
 from billing.models.approvals import ApprovalEvent, ApprovalRequest
 from billing.models.catalog import Product, Tax, TaxComponent, Wallet
@@ -19,6 +20,8 @@ __all__ = [
     "ApiCredential",
     "ApprovalEvent",
     "ApprovalRequest",
+    "BulkJob",
+    "BulkRow",
     "CreditNote",
     "CreditNoteLine",
     "CreditNoteSequence",

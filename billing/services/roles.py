@@ -35,6 +35,7 @@ _SEE = {
         "invoiceevent",
         "approvalrequest",
         "approvalevent",
+        "bulkjob",
         "reminder",
         "webhookendpoint",
         "webhookdelivery",
