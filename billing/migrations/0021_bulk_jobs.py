@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0019_delivery_log_labels'),
+        ('billing', '0020_overview_figures'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
