@@ -80,7 +80,9 @@ def bulk_job_create(
         requested_by=actor.user,
         selection=selection,
     )
-    job.total = _insert_rows(job, invoices.filter(organization=organization))
+    # Oldest first, whatever the changelist's order: a finalize numbers drafts as they were made.
+    chosen = invoices.filter(organization=organization).order_by("created_at", "pk")
+    job.total = _insert_rows(job, chosen)
     if not job.total:
         raise BulkRefused("No invoices are selected: nothing was done.")
     waits = kind == Kind.SEND and bulk_needs_approval(
@@ -97,7 +99,7 @@ def bulk_job_create(
 
 def _insert_rows(job: BulkJob, invoices: QuerySet) -> int:
     """One ``INSERT … SELECT``: the selection (an "all N matching" of any size) becomes the
-    job's pending rows, in the changelist's order, without reading it into memory."""
+    job's pending rows, in the queryset's order, without reading it into memory."""
     ids = invoices.prefetch_related(None).annotate(picked_id=F("pk")).values_list("picked_id")
     select_sql, params = ids.query.sql_with_params()
     quote = connection.ops.quote_name

@@ -2,9 +2,11 @@
 errors."""
 
 import threading
+from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from billing.bulk.models import BulkJob, BulkRow
 from billing.bulk.services import BulkRefused, bulk_job_cancel, bulk_job_run
@@ -136,3 +138,21 @@ def test_errors_are_per_row_and_the_other_rows_go_through(org, monkeypatch):
         "INV-000003",
         "INV-000004",
     ]
+
+
+def test_a_finalize_job_numbers_the_oldest_draft_first(org, monkeypatch):
+    made = drafts(org, 3)
+    now = timezone.now()
+    for age, invoice in enumerate(made):  # the first made is the newest
+        Invoice.objects.filter(pk=invoice.pk).update(created_at=now - timedelta(days=age))
+    job = queued_job(
+        monkeypatch,
+        org=org,
+        user=staff(org, "cleo", "clerk"),
+        invoices=Invoice.objects.filter(organization=org).order_by("-created_at"),
+    )
+
+    run_bulk_job(str(job.pk))
+
+    by_age = Invoice.objects.filter(organization=org).order_by("created_at")
+    assert list(by_age.values_list("sequence", flat=True)) == [1, 2, 3]
