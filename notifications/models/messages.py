@@ -128,6 +128,7 @@ class Message(models.Model):
                     "error_kind",
                     "recipient_ref",
                     "recipient_suffix",
+                    "subject_id",  # the invoice filter
                 )
             ),
             models.Index(
