@@ -11,6 +11,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel import Locale, UnknownLocaleError
 from babel.numbers import format_currency, format_decimal, get_currency_precision, list_currencies
+from django.conf import settings
+from django.utils import translation
 
 # Tokens that babel does not know but invoices are issued in (the Devdraft contract uses USDC).
 EXTRA_CURRENCY_PRECISION = {"USDC": 2, "USDT": 2, "EURC": 2}
@@ -94,6 +96,19 @@ def format_money(minor: int, currency: str, locale: str = "en", *, style: str = 
     digits = exponent(currency) if major != major.to_integral_value() else 0
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
     return f"{format_decimal(major, format=pattern, locale=loc)} {currency}"
+
+
+def staff_locale() -> str:
+    """The locale staff read the admin in: the active language (``LANGUAGE_CODE`` unless a
+    request activated another one)."""
+    return translation.get_language() or settings.LANGUAGE_CODE
+
+
+def format_amount(minor: int, currency: str, locale: str | None = None) -> str:
+    """The one format of an amount people read in the admin, its audit lines and the PDFs:
+    grouped digits then the ISO code (``1,800 EUR``, ``12.345 KWD``), in ``locale`` (a
+    customer's, on their documents) or else the staff user's."""
+    return format_money(minor, currency, locale or staff_locale())
 
 
 def allocate(total: int, weights: list[int]) -> list[int]:

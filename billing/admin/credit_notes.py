@@ -105,8 +105,8 @@ class CreditNoteAdminMixin:
             "title": f"Issue a credit note on {invoice}",
             "invoice": invoice,
             "form": form,
-            "amount_due": invoice.money(invoice.amount_due, style="symbol"),
-            "amount_paid": invoice.money(invoice.amount_paid, style="symbol"),
+            "amount_due": invoice.money(invoice.amount_due),
+            "amount_paid": invoice.money(invoice.amount_paid),
         }
         return TemplateResponse(request, "admin/billing/invoice/credit_note_form.html", context)
 

@@ -135,7 +135,7 @@ class PaymentAdminMixin:
             "title": f"Reverse a payment on {invoice}?",
             "invoice": invoice,
             "payment": payment,
-            "amount": invoice.money(payment.amount, style="symbol"),
+            "amount": invoice.money(payment.amount),
             "form": form,
         }
         return TemplateResponse(request, "admin/billing/invoice/reverse_payment.html", context)

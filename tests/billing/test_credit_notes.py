@@ -45,7 +45,7 @@ def test_a_credit_on_an_open_invoice_lowers_the_amount_due_first():
         0,
     )
     assert (invoice.status, invoice.amount_credited, invoice.amount_due) == ("OPEN", 2000, 5000)
-    assert invoice.events.last().note == "Credit note CN-000001 of €20.00 (order change)"
+    assert invoice.events.last().note == "Credit note CN-000001 of 20 EUR (order change)"
 
 
 def test_a_credit_beyond_the_amount_due_splits_exactly_into_refund_and_customer_credit():
@@ -70,8 +70,8 @@ def test_a_credit_beyond_the_amount_due_splits_exactly_into_refund_and_customer_
     assert (event.from_status, event.to_status, event.note) == (
         "OPEN",
         "PAID",
-        "Credit note CN-000001 of €50.00 (product unsatisfactory), €15.00 refunded, "
-        "€5.00 left as credit",
+        "Credit note CN-000001 of 50 EUR (product unsatisfactory), 15 EUR refunded, "
+        "5 EUR left as credit",
     )
 
 
