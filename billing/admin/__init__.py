@@ -6,6 +6,7 @@ from billing.admin import (
     email,
     invoices,
     organizations,
+    recurring,
     webhooks,
 )
 
@@ -17,5 +18,6 @@ __all__ = [
     "email",
     "invoices",
     "organizations",
+    "recurring",
     "webhooks",
 ]

@@ -33,6 +33,8 @@ _SEE = {
         "creditnote",
         "creditnoteline",
         "invoiceevent",
+        "recurringinvoice",
+        "recurringoccurrence",
         "approvalrequest",
         "approvalevent",
         "webhookendpoint",
@@ -49,7 +51,16 @@ _SEE = {
         "whatsapptemplate",
     ],
 }
-_PREPARE = ["customer", "customercontact", "product", "tax", "taxcomponent", "wallet", "invoice"]
+_PREPARE = [
+    "customer",
+    "customercontact",
+    "product",
+    "tax",
+    "taxcomponent",
+    "wallet",
+    "invoice",
+    "recurringinvoice",
+]
 _SETTINGS = {
     "billing": ["apicredential", "webhookendpoint"],
     "notifications": ["defaultemailtemplate", "whatsappchannel", "whatsapptemplate"],
