@@ -16,6 +16,7 @@ from billing.models import CreditNote, Invoice
 from billing.money import MoneyError, to_minor
 from billing.services.actors import Actor
 from billing.services.credit_notes import CREDITABLE, credit_note_issue
+from billing.services.roles import role_allows
 from config.admin import ReadOnlyAdminMixin
 
 
@@ -84,7 +85,13 @@ class CreditNoteAdminMixin(InvoicePagesMixin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         invoice = self.get_object(request, object_id)
         extra_context = extra_context or {}
-        extra_context["can_credit"] = invoice is not None and invoice.status in CREDITABLE
+        extra_context["can_credit"] = (
+            invoice is not None
+            and invoice.status in CREDITABLE
+            and role_allows(
+                user=request.user, organization_id=invoice.organization_id, action="credit_note"
+            )
+        )
         return super().change_view(request, object_id, form_url, extra_context)
 
     def credit_note_view(self, request, object_id):

@@ -132,6 +132,15 @@ class RoleRequired(BillingError):
     status_code = 403
 
 
+def role_allows(*, user, organization_id, action: str) -> bool:
+    """Whether ``user`` may do ``action`` in the organization: a page offers only these."""
+    try:
+        role_authorize(actor=Actor.for_user(user), organization_id=organization_id, action=action)
+    except RoleRequired:
+        return False
+    return True
+
+
 def role_authorize(*, actor: Actor, organization_id, action: str) -> None:
     """Raise ``RoleRequired`` unless ``actor`` may do ``action`` in the organization.
 

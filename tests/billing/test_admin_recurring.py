@@ -152,7 +152,7 @@ def test_pausing_goes_through_the_service_and_the_calendar_stays_once_started(cl
 
 
 def test_another_organizations_schedule_and_products_stay_out_of_reach(client, shop):
-    _org, customer, hosting, *_rest, clerk = shop
+    org, *_rest, clerk = shop
     other = OrganizationFactory(name="Bravo")
     theirs_customer = CustomerFactory(organization=other, name="Bravo customer")
     theirs_product = ProductFactory(organization=other, name="Bravo product")
@@ -174,7 +174,7 @@ def test_another_organizations_schedule_and_products_stay_out_of_reach(client, s
         schedule_data(theirs_customer, theirs_product),
     )
     assert set(refused.context["adminform"].form.errors) == {"customer", "product_1"}
-    assert RecurringInvoice.objects.filter(organization=_org).count() == 0
+    assert RecurringInvoice.objects.filter(organization=org).count() == 0
 
 
 def test_a_viewer_sees_schedules_but_cannot_add_one(client, shop, django_user_model):

@@ -10,19 +10,12 @@ from billing.models import ApprovalRequest, Invoice
 from billing.services.actors import Actor
 from billing.services.roles import staff_user_set
 from notifications.models import Message
+from tests.browser.conftest import log_in
 from tests.factories import CustomerFactory, OrganizationFactory, ProductFactory, make_invoice
 from tests.notifications.email_support import SmtpSink, issued_invoice, smtp_settings
 from tests.notifications.whatsapp_support import seed_invoice, seed_org
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, live_server, username):
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "pw-browser-1")
-    page.click("input[type=submit]")
-    page.wait_for_selector("#user-tools")
 
 
 def test_a_clerk_creates_and_finalizes_in_their_organization_and_cannot_open_another(
