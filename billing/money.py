@@ -84,8 +84,9 @@ def format_money(minor: int, currency: str, locale: str = "en", *, style: str = 
     """Format an amount for people.
 
     ``style="code"``: grouped number then the ISO code, minor digits only when non-zero
-    (``49,900 RUB``, ``49,900.50 RUB``). ``style="symbol"``: the locale's own currency format
-    (``49 900,00 ₽`` for ``ru``).
+    (``49,900 RUB``, ``49,900.50 RUB``); ``style="exact"``: every minor digit of the currency
+    (``49,900.00 RUB``, ``12.345 KWD``, ``49,900 JPY``). ``style="symbol"``: the locale's own
+    currency format (``49 900,00 ₽`` for ``ru``).
     """
     major = to_major(minor, currency)
     loc = _babel_locale(locale)
@@ -93,7 +94,8 @@ def format_money(minor: int, currency: str, locale: str = "en", *, style: str = 
         if currency in EXTRA_CURRENCY_PRECISION:
             return f"{format_decimal(major, locale=loc, decimal_quantization=False)} {currency}"
         return format_currency(major, currency, locale=loc)
-    digits = exponent(currency) if major != major.to_integral_value() else 0
+    exact = style == "exact" or major != major.to_integral_value()
+    digits = exponent(currency) if exact else 0
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
     return f"{format_decimal(major, format=pattern, locale=loc)} {currency}"
 
@@ -105,10 +107,15 @@ def staff_locale() -> str:
 
 
 def format_amount(minor: int, currency: str, locale: str | None = None) -> str:
-    """The one format of an amount people read in the admin, its audit lines and the PDFs:
-    grouped digits then the ISO code (``1,800 EUR``, ``12.345 KWD``), in ``locale`` (a
-    customer's, on their documents) or else the staff user's."""
-    return format_money(minor, currency, locale or staff_locale())
+    """The one helper for an amount people read in the admin, its audit lines and the PDFs.
+
+    Staff (no ``locale``) read every minor digit of the currency in their own locale, so a
+    column never mixes ``2,550 USD`` with ``216.75 USD``: ``2,550.00 USD``, ``12.345 KWD``. A
+    customer's documents pass the customer's locale and keep the invoice's own format
+    (``2,550 USD``)."""
+    if locale:
+        return format_money(minor, currency, locale)
+    return format_money(minor, currency, staff_locale(), style="exact")
 
 
 def allocate(total: int, weights: list[int]) -> list[int]:

@@ -22,6 +22,7 @@ from billing.statements import build_statement, render_statement_pdf, statement_
 
 ISO_DATE = "%Y-%m-%d"
 INVOICES_SHOWN = 50
+INVOICES_HEADING = "Invoices and balance"
 
 
 def channel_order_choices() -> list[tuple[str, str]]:
@@ -55,6 +56,17 @@ class ChannelOrderField(forms.ChoiceField):
     def clean(self, value):
         return super().clean(value).split(",")
 
+    def has_changed(self, initial, data):
+        return self.prepare_value(initial or []) != self.to_python(data)
+
+
+CONSENT_LABELS = {
+    "whatsapp_opted_in_at": "Opted in at",
+    "whatsapp_consent_source": "Where consent was given",
+    "whatsapp_consent_wording": "Wording the customer agreed to",
+    "whatsapp_opted_out_at": "Opted out at",
+}
+
 
 class CustomerForm(forms.ModelForm):
     """The admin builds its Meta from the fieldsets."""
@@ -64,6 +76,12 @@ class CustomerForm(forms.ModelForm):
         help_text="Where invoices and reminders go, in this order: the next channel is tried "
         "when one fails. WhatsApp needs the customer's consent.",
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, label in CONSENT_LABELS.items():  # under the "WhatsApp consent" heading
+            if name in self.fields:
+                self.fields[name].label = label
 
 
 class ContactInline(ScopedInline, admin.TabularInline):
@@ -76,7 +94,8 @@ def _invoice_rows(invoices: list[Invoice]):
     return format_html_join(
         "",
         '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td>'
-        '<td class="num">{}</td><td class="num">{}</td></tr>',
+        '<td class="num" style="text-align:right">{}</td>'
+        '<td class="num" style="text-align:right">{}</td></tr>',
         (
             (
                 reverse("admin:billing_invoice_change", args=[invoice.pk]),
@@ -144,6 +163,7 @@ class CustomerAdmin(ScopedAdmin, admin.ModelAdmin):
     readonly_fields = ("invoices_display", "statement_display")
     fieldsets = (
         (None, {"fields": ("organization", "name", "status")}),
+        (INVOICES_HEADING, {"fields": ("invoices_display", "statement_display")}),
         (
             "Contact",
             {"fields": ("email", "phone", "locale", "address", "tax_id", "preferred_channels")},
@@ -159,12 +179,13 @@ class CustomerAdmin(ScopedAdmin, admin.ModelAdmin):
                 )
             },
         ),
-        ("Invoices and balance", {"fields": ("invoices_display", "statement_display")}),
     )
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
-        return fieldsets if obj is not None else fieldsets[:-1]  # a new customer has none
+        if obj is not None:
+            return fieldsets
+        return [spec for spec in fieldsets if spec[0] != INVOICES_HEADING]  # a new one has none
 
     def get_urls(self):
         view = self.admin_site.admin_view
@@ -199,7 +220,8 @@ class CustomerAdmin(ScopedAdmin, admin.ModelAdmin):
         listed = reverse("admin:billing_invoice_changelist") + f"?customer__id__exact={obj.pk}"
         return format_html(
             '<table class="customer-invoices"><thead><tr><th>Invoice</th><th>Title</th>'
-            '<th>Status</th><th>Due</th><th class="num">Total</th><th class="num">Amount due</th>'
+            '<th>Status</th><th>Due</th><th style="text-align:right">Total</th>'
+            '<th style="text-align:right">Amount due</th>'
             "</tr></thead><tbody>{}</tbody></table>"
             '<p class="open-balance">Open balance: <strong>{}</strong> · '
             '<a href="{}">all invoices of {}</a></p>',

@@ -190,7 +190,7 @@ class InvoiceItem(models.Model):
         ordering = ["position", "id"]
 
     def __str__(self) -> str:
-        return f"{self.quantity} x {self.name or self.product}"
+        return f"{self.quantity.normalize():f} x {self.name or self.product}"
 
 
 class Payment(models.Model):
@@ -210,7 +210,7 @@ class Payment(models.Model):
         indexes = [models.Index(fields=["paid_at"], name="payment_paid_at")]
 
     def __str__(self) -> str:
-        return f"{self.invoice} {self.amount}"
+        return f"Payment of {self.invoice.money(self.amount)} on {self.invoice}"
 
 
 class InvoiceEvent(models.Model):

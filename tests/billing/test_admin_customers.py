@@ -92,10 +92,11 @@ def test_the_customer_page_lists_invoices_with_amount_due_and_open_balance(admin
     page = admin_client.get(reverse("admin:billing_customer_change", args=[customer.pk]))
     html = page.content.decode()
     # In the staff user's locale (en), never the German customer's "1.000 EUR".
-    assert '<td class="num">1,000 EUR</td><td class="num">600 EUR</td>' in html  # 400 paid
-    assert '<td class="num">25 USD</td><td class="num">25 USD</td>' in html
+    right = '<td class="num" style="text-align:right">'
+    assert f"{right}1,000.00 EUR</td>{right}600.00 EUR</td>" in html  # 400 paid
+    assert f"{right}25.00 USD</td>{right}25.00 USD</td>" in html
     assert "Partially paid" in html and "PARTIALLYPAID" not in html
-    assert "Open balance: <strong>600 EUR, 25 USD</strong>" in html
+    assert "Open balance: <strong>600.00 EUR, 25.00 USD</strong>" in html
     assert reverse("admin:billing_invoice_change", args=[first.pk]) in html
     assert "1.000 EUR" not in html
 

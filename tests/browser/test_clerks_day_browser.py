@@ -98,8 +98,8 @@ def test_a_clerks_day_from_a_new_invoice_to_the_customers_statement(
     page.wait_for_selector(".messagelist .success")
     assert page.inner_text(".messagelist .success") == "Credit note CN-000001 issued."
     trail = page.inner_text("#events-group")
-    assert "Payment of 1,000 USD by bank transfer" in trail
-    assert "Credit note CN-000001 of 100 USD (order change)" in trail
+    assert "Payment of 1,000.00 USD by bank transfer" in trail
+    assert "Credit note CN-000001 of 100.00 USD (order change)" in trail
     shot(page, artifacts_dir, "7-credit-note")
     invoice.refresh_from_db()
     assert (invoice.amount_paid, invoice.amount_credited, invoice.amount_due) == (
