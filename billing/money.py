@@ -107,15 +107,12 @@ def staff_locale() -> str:
 
 
 def format_amount(minor: int, currency: str, locale: str | None = None) -> str:
-    """The one helper for an amount people read in the admin, its audit lines and the PDFs.
-
-    Staff (no ``locale``) read every minor digit of the currency in their own locale, so a
-    column never mixes ``2,550 USD`` with ``216.75 USD``: ``2,550.00 USD``, ``12.345 KWD``. A
-    customer's documents pass the customer's locale and keep the invoice's own format
-    (``2,550 USD``)."""
-    if locale:
-        return format_money(minor, currency, locale)
-    return format_money(minor, currency, staff_locale(), style="exact")
+    """The one helper for an amount people read in the admin, its audit lines and the
+    customer's documents (PDF, pay page, e-mail, statement): every minor digit of the currency,
+    so a column never mixes ``2,550 USD`` with ``216.75 USD`` (``2,550.00 USD``,
+    ``12.345 KWD``, ``49,900 JPY``), grouped for ``locale`` (the customer's, on their documents)
+    or else the staff user's."""
+    return format_money(minor, currency, locale or staff_locale(), style="exact")
 
 
 def allocate(total: int, weights: list[int]) -> list[int]:

@@ -46,10 +46,12 @@ class CreditNoteInline(ScopedInline, ReadOnlyAdminMixin, admin.TabularInline):
 
     @admin.display(description="Split")
     def split_display(self, obj: CreditNote) -> str:
-        return (
-            f"{obj.money(obj.pre_payment_amount)} off the amount due, "
-            f"{obj.money(obj.refund_amount)} refunded, {obj.money(obj.credit_amount)} as credit"
-        )
+        parts = [
+            (obj.pre_payment_amount, "off the amount due"),
+            (obj.refund_amount, "refunded"),
+            (obj.credit_amount, "as credit"),
+        ]
+        return ", ".join(f"{obj.money(minor)} {words}" for minor, words in parts if minor)
 
     @admin.display(description="PDF")
     def pdf_link(self, obj: CreditNote) -> str:

@@ -91,14 +91,14 @@ def test_the_customer_page_lists_invoices_with_amount_due_and_open_balance(admin
     _org, customer, first = alexeys_account()
     page = admin_client.get(reverse("admin:billing_customer_change", args=[customer.pk]))
     html = page.content.decode()
-    # In the staff user's locale (en), never the German customer's "1.000 EUR".
+    # In the staff user's locale (en), never the German customer's "1.000,00 EUR".
     right = '<td class="num" style="text-align:right">'
     assert f"{right}1,000.00 EUR</td>{right}600.00 EUR</td>" in html  # 400 paid
     assert f"{right}25.00 USD</td>{right}25.00 USD</td>" in html
     assert "Partially paid" in html and "PARTIALLYPAID" not in html
     assert "Open balance: <strong>600.00 EUR, 25.00 USD</strong>" in html
     assert reverse("admin:billing_invoice_change", args=[first.pk]) in html
-    assert "1.000 EUR" not in html
+    assert "1.000,00 EUR" not in html
 
 
 def test_the_statement_runs_the_balance_per_currency_and_reconciles():
@@ -107,34 +107,34 @@ def test_the_statement_runs_the_balance_per_currency_and_reconciles():
     statement = build_statement(customer=customer, start=today, end=today)
     eur, usd = statement.currencies
     assert [(row.text, row.charge, row.credit, row.balance) for row in eur.rows] == [
-        ("Invoice INV-000001", "1.000 EUR", "", "1.000 EUR"),
-        ("Payment by bank transfer on INV-000001", "", "400 EUR", "600 EUR"),
-        ("Payment by cash on INV-000001", "", "50 EUR", "550 EUR"),
-        ("Payment on INV-000001 reversed", "50 EUR", "", "600 EUR"),
-        ("Invoice INV-000002", "200 EUR", "", "800 EUR"),
-        ("Payment by cash on INV-000002", "", "200 EUR", "600 EUR"),
-        ("Credit note CN-000001 on INV-000002 (order change)", "", "50 EUR", "550 EUR"),
-        ("Refund of credit note CN-000001", "30 EUR", "", "580 EUR"),
+        ("Invoice INV-000001", "1.000,00 EUR", "", "1.000,00 EUR"),
+        ("Payment by bank transfer on INV-000001", "", "400,00 EUR", "600,00 EUR"),
+        ("Payment by cash on INV-000001", "", "50,00 EUR", "550,00 EUR"),
+        ("Payment on INV-000001 reversed", "50,00 EUR", "", "600,00 EUR"),
+        ("Invoice INV-000002", "200,00 EUR", "", "800,00 EUR"),
+        ("Payment by cash on INV-000002", "", "200,00 EUR", "600,00 EUR"),
+        ("Credit note CN-000001 on INV-000002 (order change)", "", "50,00 EUR", "550,00 EUR"),
+        ("Refund of credit note CN-000001", "30,00 EUR", "", "580,00 EUR"),
     ]
     # closing = open amounts due (600) less the credit left to the customer (50 - 30)
     assert (eur.opening, eur.closing, eur.closing_minor, eur.open_total) == (
-        "0 EUR",
-        "580 EUR",
+        "0,00 EUR",
+        "580,00 EUR",
         58000,
-        "600 EUR",
+        "600,00 EUR",
     )
     assert [(i.number, i.status, i.amount_due) for i in eur.open_items] == [
-        ("INV-000001", "Partially paid", "600 EUR")
+        ("INV-000001", "Partially paid", "600,00 EUR")
     ]
-    assert (usd.closing, [i.number for i in usd.open_items]) == ("25 USD", ["INV-000003"])
+    assert (usd.closing, [i.number for i in usd.open_items]) == ("25,00 USD", ["INV-000003"])
 
 
 def test_a_later_period_opens_with_the_balance_carried_forward():
     _org, customer, _first = alexeys_account()
     tomorrow = timezone.localdate() + timedelta(days=1)
     eur, usd = build_statement(customer=customer, start=tomorrow, end=tomorrow).currencies
-    assert (eur.opening, eur.rows, eur.closing) == ("580 EUR", [], "580 EUR")
-    assert (usd.opening, usd.closing) == ("25 USD", "25 USD")
+    assert (eur.opening, eur.rows, eur.closing) == ("580,00 EUR", [], "580,00 EUR")
+    assert (usd.opening, usd.closing) == ("25,00 USD", "25,00 USD")
 
 
 def test_the_statement_pdf_downloads_from_the_customer_page(admin_client):
@@ -155,14 +155,14 @@ def test_the_statement_pdf_downloads_from_the_customer_page(admin_client):
         "Statement of account",
         "Customer: Alexey",
         "Account in EUR",
-        "Opening balance 0 EUR",
+        "Opening balance 0,00 EUR",
         "Payment on INV-000001 reversed",
         "Booked twice",
         "Credit note CN-000001 on INV-000002 (order change)",
         "Refund of credit note CN-000001",
-        "Closing balance 580 EUR",
+        "Closing balance 580,00 EUR",
         "Open invoices in EUR today",
-        "Total open 600 EUR",
+        "Total open 600,00 EUR",
         "Account in USD",
     ):
         assert expected in text, expected

@@ -6,9 +6,12 @@ import os
 from decimal import Decimal
 
 import pytest
+from django.template.loader import render_to_string
 
+from billing.admin.customers import default_period
 from billing.demo import DEMO_PASSWORD, DEMO_STAFF, load_demo
 from billing.models import CreditNote, Invoice
+from billing.statements import build_statement
 from tests.browser.conftest import log_in
 from tests.notifications.email_support import pdf_text
 
@@ -100,6 +103,9 @@ def test_a_clerks_day_from_a_new_invoice_to_the_customers_statement(
     trail = page.inner_text("#events-group")
     assert "Payment of 1,000.00 USD by bank transfer" in trail
     assert "Credit note CN-000001 of 100.00 USD (order change)" in trail
+    assert page.inner_text("#credit_notes-group td.field-split_display") == (
+        "100.00 USD off the amount due"
+    )
     shot(page, artifacts_dir, "7-credit-note")
     invoice.refresh_from_db()
     assert (invoice.amount_paid, invoice.amount_credited, invoice.amount_due) == (
@@ -134,8 +140,14 @@ def test_a_clerks_day_from_a_new_invoice_to_the_customers_statement(
         page.click("a.statement-link")
     download = download_info.value
     assert download.suggested_filename.startswith("statement-Alexey-")
+    download.save_as(os.path.join(artifacts_dir, "clerks-day-10-statement.pdf"))
     with open(download.path(), "rb") as pdf:
         statement = " ".join(pdf_text(pdf.read()).split())
+    # the statement's page as Chromium draws it, to look at beside the PDF
+    start, end = default_period(invoice.customer)
+    doc = build_statement(customer=invoice.customer, start=start, end=end)
+    page.set_content(render_to_string("billing/pdf/statement.html", {"doc": doc}))
+    shot(page, artifacts_dir, "10-statement")
     assert f"Invoice {invoice.number}" in statement
     assert f"Payment by bank transfer on {invoice.number}" in statement
     assert f"Credit note CN-000001 on {invoice.number} (order change)" in statement
