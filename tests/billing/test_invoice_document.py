@@ -88,3 +88,12 @@ def test_no_supply_date_line_when_it_is_the_issue_date():
     draft = make_invoice(OrganizationFactory(), supply_date=timezone.localdate())
     invoice = invoice_finalize(invoice=draft, actor=Actor(label="t"))
     assert documents.build(invoice).supply_date == ""
+
+
+def test_a_tax_named_with_its_rate_shows_the_rate_once():
+    named = documents.TaxRow("Sales tax 8.5%", "8.5%", "2,550.00 USD", "216.75 USD")
+    assert named.label == "Sales tax 8.5% of 2,550.00 USD"
+    assert documents.TaxRow("VAT", "19%", "200.00 EUR", "38.00 EUR").label == (
+        "VAT 19% of 200.00 EUR"
+    )
+    assert documents.TaxRow("Eco fee", "", "", "5.00 EUR").label == "Eco fee"

@@ -120,6 +120,7 @@ def test_a_clerks_day_from_a_new_invoice_to_the_customers_statement(
     page.wait_for_selector("#amount-due")
     assert page.inner_text("#amount-due") == "1,666.75 USD"
     assert page.inner_text("#status") == "Partially paid"
+    assert "Sales tax 8.5% of 2,550.00 USD" in page.inner_text("body")
     shot(page, artifacts_dir, "8-pay-page")
     with page.expect_download() as download_info:
         page.click("#download-pdf")
