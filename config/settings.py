@@ -211,6 +211,9 @@ API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="100/min")
 # Failed API authentications per client address and per key before 429 (the admin login has
 # its own lockout, below).
 AUTH_FAILURE_LIMIT = env.str("AUTH_FAILURE_LIMIT", default="20/min")
+# Reverse proxies in front of the web processes whose X-Forwarded-For entries are believed: the
+# client address of the API's failure throttle and of the admin's lockout (config/client_ip.py).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -274,6 +277,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "config.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_address"
 AXES_VERBOSE = False  # no version banner at the start of every command and process
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 
 from billing.models import Invoice
+from tests.billing.admin_support import work_in
 from tests.factories import CustomerFactory, OrganizationFactory
 from tests.notifications.email_support import issued_invoice
 
@@ -109,6 +110,7 @@ def admin_pages(invoice) -> list[str]:
 def test_admin_pages_carry_the_policy_and_no_inline_script_without_its_nonce(admin_client):
     invoice = issued_invoice()
     CustomerFactory(organization=OrganizationFactory())
+    work_in(admin_client, invoice.organization)  # invoices are added in a chosen organization
     login = Client().get("/admin/login/")
     for path, response in [
         ("/admin/login/", login),

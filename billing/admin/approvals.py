@@ -48,7 +48,12 @@ class ApprovalRequestAdmin(ScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
         "decided_by",
     )
     list_filter = ("status", "action")
-    list_select_related = ("invoice__customer", "requested_by", "decided_by")
+    list_select_related = (
+        "invoice__customer",
+        "invoice__organization",  # a draft is named by its day in the organization's zone
+        "requested_by",
+        "decided_by",
+    )
     fields = (
         "invoice",
         "action",

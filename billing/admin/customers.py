@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from billing.admin.reminders import RemindersCustomerAdminMixin
 from billing.admin.scoping import ScopedAdmin, ScopedInline
 from billing.documents import STATUS_WORDS
 from billing.models import Customer, CustomerContact, Invoice
@@ -145,7 +146,7 @@ def default_period(customer: Customer) -> tuple[date, date]:
 
 
 @admin.register(Customer)
-class CustomerAdmin(ScopedAdmin, admin.ModelAdmin):
+class CustomerAdmin(ScopedAdmin, RemindersCustomerAdminMixin, admin.ModelAdmin):
     form = CustomerForm
     list_display = (
         "name",

@@ -1,4 +1,3 @@
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
@@ -9,18 +8,19 @@ from django.utils.html import format_html
 from billing.admin.credit_notes import CreditNoteAdminMixin, CreditNoteInline
 from billing.admin.email import EmailInvoiceAdminMixin
 from billing.admin.filters import InvoiceStatusFilter
+from billing.admin.invoice_form import InvoiceForm, InvoiceFormAdminMixin, InvoiceItemInline
+from billing.admin.invoice_page import InvoicePageAdminMixin
 from billing.admin.payments import PaymentAdminMixin, reverse_link
+from billing.admin.reminders import RemindersInvoiceAdminMixin
 from billing.admin.scoping import ScopedAdmin, ScopedInline
 from billing.admin.whatsapp import MessageLogInline, WhatsAppInvoiceAdminMixin
 from billing.approvals.services import invoice_finalize_or_request
 from billing.errors import BillingError
-from billing.models import ApprovalRequest, Invoice, InvoiceEvent, InvoiceItem, Payment
+from billing.models import ApprovalRequest, Invoice, InvoiceEvent, Payment
 from billing.models.choices import PaymentMethod
-from billing.services import draft_rules as rules
 from billing.services.actors import Actor
 from billing.services.invoices import (
     can_transition,
-    invoice_check_lines,
     invoice_delete_draft,
     invoice_mark_uncollectible,
     invoice_reprice_draft,
@@ -68,129 +68,6 @@ FINALIZED_SUBMIT_ROW = {
 }
 
 
-class InvoiceForm(forms.ModelForm):
-    payment_methods = forms.MultipleChoiceField(
-        choices=PaymentMethod.choices, widget=forms.CheckboxSelectMultiple
-    )
-
-    class Meta:
-        model = Invoice
-        fields = (
-            "organization",
-            "customer",
-            "name",
-            "email",
-            "address",
-            "phone_number",
-            "logo",
-            "wallet",
-            "tax",
-            "currency",
-            "due_date",
-            "send_date",
-            "supply_date",
-            "payment_methods",
-            "delivery",
-            "payment_link",
-            "partial_payment",
-        )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in ("email", "currency"):
-            if name in self.fields:
-                self.fields[name].required = False
-                self.fields[name].help_text = "Empty: taken from the customer / organization."
-
-    def clean(self):
-        cleaned = super().clean()
-        org, customer = cleaned.get("organization"), cleaned.get("customer")
-        if org is None or customer is None:
-            return cleaned
-        for name in ("customer", "wallet", "tax"):
-            problem = rules.reference_problem(cleaned.get(name), org.pk)
-            if problem:
-                self.add_error(name, problem)
-        cleaned["currency"] = (cleaned.get("currency") or org.default_currency).upper()
-        cleaned["email"] = cleaned.get("email") or customer.email
-        if not cleaned["email"]:
-            self.add_error("email", "The customer has no e-mail address: enter one.")
-        problem = rules.dates_problem(cleaned.get("send_date"), cleaned.get("due_date"))
-        if problem:
-            self.add_error("send_date", problem)
-        return cleaned
-
-
-class ItemFormSet(forms.BaseInlineFormSet):
-    def clean(self):
-        super().clean()
-        invoice = self.instance
-        if invoice.status != Status.DRAFT:
-            return  # a finalized invoice's items are shown, never taken from the request
-        kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
-        too_many = rules.item_count_problem(len(kept))
-        if too_many:
-            raise forms.ValidationError(too_many)
-        for form in kept:
-            product = form.cleaned_data.get("product")
-            problem = product and rules.product_problem(
-                product, organization_id=invoice.organization_id, currency=invoice.currency
-            )
-            if problem:
-                form.add_error("product", problem)
-        if not any(form.errors for form in kept):
-            self._check_priceable(invoice, kept)
-
-    def _check_priceable(self, invoice: Invoice, kept) -> None:
-        """Amounts above the maximum or a tax the currency cannot charge, before any save."""
-        lines = [
-            (form.cleaned_data["product"].unit_price, form.cleaned_data["quantity"])
-            for form in kept
-            if form.cleaned_data.get("product") and form.cleaned_data.get("quantity")
-        ]
-        try:
-            invoice_check_lines(invoice=invoice, lines=lines)
-        except BillingError as exc:
-            raise forms.ValidationError(exc.messages) from exc
-
-
-class DraftOnlyInlineMixin:
-    def _editable(self, obj) -> bool:
-        return obj is None or obj.status == Status.DRAFT
-
-    def has_add_permission(self, request, obj=None):
-        return self._editable(obj) and super().has_add_permission(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return self._editable(obj) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._editable(obj) and super().has_delete_permission(request, obj)
-
-
-class InvoiceItemInline(ScopedInline, DraftOnlyInlineMixin, admin.TabularInline):
-    model = InvoiceItem
-    formset = ItemFormSet
-    extra = 1
-    fields = ("product", "quantity", "name", "unit_price_display", "amount_display", "tax_display")
-    readonly_fields = ("name", "unit_price_display", "amount_display", "tax_display")
-
-    def _money(self, obj, minor):
-        return obj.invoice.money(minor) if obj.pk else "—"
-
-    @admin.display(description="Unit price")
-    def unit_price_display(self, obj):
-        return self._money(obj, obj.unit_price)
-
-    @admin.display(description="Amount")
-    def amount_display(self, obj):
-        return self._money(obj, obj.amount)
-
-    @admin.display(description="Tax")
-    def tax_display(self, obj):
-        return self._money(obj, obj.tax_amount)
-
-
 class ReadOnlyInline(ScopedInline, ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
     can_delete = False
@@ -227,10 +104,13 @@ class EventInline(ReadOnlyInline):
 class InvoiceAdmin(
     ScopedAdmin,
     LargeTableAdmin,
+    InvoiceFormAdminMixin,
+    InvoicePageAdminMixin,
     CreditNoteAdminMixin,
     PaymentAdminMixin,
     EmailInvoiceAdminMixin,
     WhatsAppInvoiceAdminMixin,
+    RemindersInvoiceAdminMixin,
     admin.ModelAdmin,
 ):
     form = InvoiceForm
@@ -307,9 +187,9 @@ class InvoiceAdmin(
         deliveries = sorted(obj.deliveries.all(), key=lambda d: d.channel)
         return " · ".join(str(d) for d in deliveries) or "—"
 
-    @admin.display(description="Number", ordering="sequence")
+    @admin.display(description="Invoice", ordering="sequence")
     def number_display(self, obj: Invoice) -> str:
-        return obj.number or "Draft"
+        return str(obj)
 
     @admin.display(description="Status", ordering="status")
     def status_display(self, obj: Invoice) -> str:
@@ -430,6 +310,8 @@ class InvoiceAdmin(
             else:
                 self._report(request, result)
             return HttpResponseRedirect(self._change_url(invoice))
+        if action == "finalize":
+            return self.finalize_confirm_view(request, invoice)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -522,6 +404,6 @@ class PaymentAdmin(ScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
 class InvoiceEventAdmin(ScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     tenant_path = "invoice__organization"
     list_display = ("created_at", "invoice", "from_status", "to_status", "actor_label", "note")
-    list_select_related = ("invoice",)
+    list_select_related = ("invoice__customer", "invoice__organization")  # drafts name both
     list_filter = ("to_status",)
     search_fields = ("invoice__number", "actor_label")

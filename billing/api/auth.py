@@ -24,6 +24,7 @@ from billing.api import ratelimit
 from billing.api.errors import AuthenticationThrottled
 from billing.models import ApiCredential, Organization
 from billing.models.organizations import hash_secret
+from config.client_ip import client_address
 
 DUMMY_HASH = hash_secret(secrets.token_urlsafe(32))
 # "Last used" is for people auditing keys: a minute's precision spares a write per request.
@@ -42,7 +43,7 @@ def failure_identities(request, key: str) -> list[str]:
 
     The key is hashed: any header text may arrive here, and the counters need not store it.
     """
-    identities = [f"auth-failures:address:{request.META.get('REMOTE_ADDR', '')}"]
+    identities = [f"auth-failures:address:{client_address(request)}"]
     if key:
         identities.append(f"auth-failures:key:{hashlib.sha256(key.encode()).hexdigest()[:40]}")
     return identities

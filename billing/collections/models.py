@@ -128,3 +128,28 @@ class ReminderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '∅'} → {self.to_status}: {self.reason}"
+
+
+class FollowUp(models.Model):
+    """A "Needs attention" item a clerk has dealt with, when nothing else records it: a "Paid
+    already" reply checked (``ref`` = the reply's id) or a failed fallback handled (``ref`` = the
+    message's id). Disputes and promises to pay are cleared on the invoice itself."""
+
+    class Kind(models.TextChoices):
+        PAYMENT_CHECK = "payment_check", '"Paid already" checked'
+        FAILED_FALLBACK = "failed_fallback", "Failed fallback handled"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    ref = models.CharField(max_length=64)
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="follow_ups")
+    note = models.CharField(max_length=300, blank=True)
+    actor_label = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "ref"], name="follow_up_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.ref})"

@@ -39,8 +39,13 @@ def invoice_reminders(invoice) -> list[dict]:
 
 
 def outbox(*, organization: Organization, day: date) -> list[dict]:
-    """Reminders planned for ``day`` in each recipient's own zone (read through the index on
-    ``planned_at``: the day's span widened by the widest zone offsets, then exact per row)."""
+    """Reminders planned for ``day`` in each recipient's own zone."""
+    return [outbox_entry(reminder, local) for reminder, local in outbox_rows(organization, day)]
+
+
+def outbox_rows(organization: Organization, day: date) -> list[tuple[Reminder, datetime]]:
+    """(reminder, its local time) for ``day`` in each recipient's zone (read through the index
+    on ``planned_at``: the day's span widened by the widest zone offsets, then exact per row)."""
     start = datetime.combine(day, time.min, tzinfo=ZoneInfo("UTC")) - timedelta(hours=15)
     rows = (
         Reminder.objects.filter(
@@ -52,12 +57,12 @@ def outbox(*, organization: Organization, day: date) -> list[dict]:
         .select_related("invoice__customer", "invoice__organization")
         .order_by("planned_at", "invoice_id", "step")
     )
-    entries = []
+    found = []
     for reminder in rows:
         local = reminder.planned_at.astimezone(recipient_zone(reminder.invoice))
         if local.date() == day:
-            entries.append(outbox_entry(reminder, local))
-    return entries
+            found.append((reminder, local))
+    return found
 
 
 def outbox_entry(reminder: Reminder, local: datetime) -> dict:

@@ -1,5 +1,5 @@
 # Collections keeps its models in its own room; imported here so the app registry has them.
-from billing.collections.models import Reminder, ReminderEvent, ReminderPolicy
+from billing.collections.models import FollowUp, Reminder, ReminderEvent, ReminderPolicy
 from billing.models.approvals import ApprovalEvent, ApprovalRequest
 from billing.models.catalog import Product, Tax, TaxComponent, Wallet
 from billing.models.credit_notes import CreditNote, CreditNoteLine, CreditNoteSequence
@@ -23,6 +23,7 @@ __all__ = [
     "CreditNoteSequence",
     "Customer",
     "CustomerContact",
+    "FollowUp",
     "IdempotencyKey",
     "Invoice",
     "InvoiceDelivery",

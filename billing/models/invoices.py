@@ -5,7 +5,7 @@ from datetime import date
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from billing.models.catalog import Product, Tax, Wallet
 from billing.models.choices import PaymentMethod
@@ -140,7 +140,16 @@ class Invoice(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.number or f"Draft {str(self.id)[:8]}"
+        return self.number or self.draft_title()
+
+    def draft_title(self) -> str:
+        """``Draft for Alexey Ivanov, 1 Dec 2026``: who it is for and the day it was started
+        (in the organization's time zone); a draft has no number to be named by."""
+        started = self.created_at or timezone.now()
+        if self.organization_id:
+            started = started.astimezone(self.organization.tzinfo)
+        who = self.customer.name if self.customer_id else "a new customer"
+        return f"Draft for {who}, {dateformat.format(started.date(), 'j M Y')}"
 
     @property
     def amount_due(self) -> int:
@@ -190,7 +199,8 @@ class InvoiceItem(models.Model):
         ordering = ["position", "id"]
 
     def __str__(self) -> str:
-        return f"{self.quantity.normalize():f} x {self.name or self.product}"
+        quantity = format(self.quantity.normalize(), "f")  # 3, 1.5: not 3.000
+        return f"{quantity} × {self.name or self.product}"  # noqa: RUF001 (a multiplication)
 
 
 class Payment(models.Model):

@@ -222,6 +222,12 @@ def _apply_totals(invoice: Invoice, items: Sequence[InvoiceItem]) -> list[str]:
     return PRICED_FIELDS
 
 
+def invoice_price_unsaved(*, invoice: Invoice, items: Sequence[InvoiceItem]) -> None:
+    """Price an invoice and its lines in memory exactly as saving does, writing nothing (the
+    admin's live totals)."""
+    _apply_totals(invoice, items)
+
+
 def _price(invoice: Invoice, items: list[InvoiceItem] | None = None) -> list[str]:
     """Re-price a stored draft: names, unit prices and the tax follow the catalogue."""
     if items is None:

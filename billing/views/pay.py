@@ -44,7 +44,8 @@ def mask_name(name: str) -> str:
 def pay_page(request, invoice):
     if pay_links.is_expired(invoice):
         return _recovery(request, invoice)
-    pay_links.record_opened(invoice)
+    if not request.user.is_staff:  # the finance team checking the page is not the customer
+        pay_links.record_opened(invoice)
     context = {
         "doc": documents.build(invoice),
         "customer": mask_name(invoice.customer.name),

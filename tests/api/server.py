@@ -60,7 +60,8 @@ def gunicorn(*, workers: int, env: dict, extra_args: tuple[str, ...] = (), log=N
             process.wait()
 
 
-def wait_ready(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
+def wait_ready(port: int, process: subprocess.Popen, timeout: float = 120) -> None:
+    # Generous: the probe builds the whole OpenAPI schema, slow on a machine under load.
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -107,3 +107,39 @@ def test_failures_are_counted_across_every_worker_process():
         statuses = [request(port, "GET", "/api/v0/invoices", headers=wrong)[0] for _ in range(6)]
 
     assert statuses == [401] * 4 + [429] * 2
+
+
+def forwarded_call(key: str, forwarded: str, *, proxy: str = "10.0.0.1"):
+    client = APIClient()
+    client.credentials(HTTP_X_CLIENT_KEY=key, HTTP_X_CLIENT_SECRET="wrong")
+    return client.get("/api/v0/invoices", REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR=forwarded)
+
+
+def test_behind_a_trusted_proxy_each_client_is_counted_on_its_own(api, limit, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    guesser, innocent = address(), address()
+    for i in range(3):
+        forwarded_call(f"ck_guess{i}", guesser)
+
+    assert forwarded_call("ck_next", guesser).status_code == 429
+    # The same proxy forwards another client: not throttled for the guesser's failures.
+    assert forwarded_call("ck_other", innocent).status_code == 401
+
+
+def test_what_a_client_writes_into_x_forwarded_for_is_not_believed(api, limit, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    guesser = address()
+    # Each attempt claims a new address to the left of the one the proxy appended.
+    for i in range(3):
+        forwarded_call(f"ck_guess{i}", f"{address()}, {guesser}")
+
+    assert forwarded_call("ck_next", f"{address()}, {guesser}").status_code == 429
+
+
+def test_without_trusted_proxies_the_header_is_ignored(api, limit, settings):
+    settings.TRUSTED_PROXY_COUNT = 0
+    proxy = address()
+    for i in range(3):
+        forwarded_call(f"ck_guess{i}", address(), proxy=proxy)
+
+    assert forwarded_call("ck_next", address(), proxy=proxy).status_code == 429

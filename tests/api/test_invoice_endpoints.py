@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from billing.models import Invoice, InvoiceEvent, Payment
 from billing.services.actors import Actor
-from billing.services.payments import payment_record
+from billing.services.payments import payment_record, payment_reverse
 from tests.api.conftest import future
 from tests.factories import CustomerFactory, ProductFactory, make_invoice
 
@@ -383,3 +383,18 @@ def test_a_payment_dated_in_the_future_or_before_the_issue_date_is_a_400(api):
     ]
     assert Payment.objects.count() == 0
     assert Invoice.objects.get().amount_paid == 0
+
+
+def test_a_reversed_payment_stays_in_transactions_marked_reversed(api):
+    invoice = create(api, partial_payment=True)
+    api.post(f"invoices/{invoice['id']}/payments", {"amount": "1000.50", "method": "CASH"})
+    kept = api.post(f"invoices/{invoice['id']}/payments", {"amount": 500, "method": "CASH"})
+    mistaken = Payment.objects.get(invoice_id=invoice["id"], amount=100050)
+    payment_reverse(payment=mistaken, reason="Booked twice", actor=Actor(label="test"))
+
+    data = api.get(f"invoices/{invoice['id']}").json()
+
+    rows = {t["amount"]: (t["reversed_at"], t["reversal_reason"]) for t in data["transactions"]}
+    assert rows[500] == (None, None)
+    assert rows[1000.5][0].endswith("Z") and rows[1000.5][1] == "Booked twice"
+    assert (data["amount_paid"], kept.json()["amount_paid"]) == (500, 1500.5)

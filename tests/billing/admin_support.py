@@ -70,3 +70,9 @@ def make_member(django_user_model, org, *, username: str, role: str = "admin"):
     """A staff member of ``org`` through its role's group, like any login."""
     staff_user_set(username=username, password="pw-12345", organization=org, role=role)
     return django_user_model.objects.get(username=username)
+
+
+def work_in(client, org) -> None:
+    """Choose ``org`` as the client's workspace (a superuser's invoices are created in one)."""
+    response = client.post("/admin/workspace/", {"organization": str(org.pk)})
+    assert response.status_code == 302

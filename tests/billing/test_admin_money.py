@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from billing.models import Invoice, Payment, Product, Tax
 from billing.money import MAX_AMOUNT_MINOR
+from tests.billing.admin_support import work_in
 from tests.billing.test_admin import invoice_form_data
 from tests.factories import (
     CustomerFactory,
@@ -41,6 +42,7 @@ def test_invoice_form_refuses_lines_above_the_maximum_before_saving(admin_client
     org = OrganizationFactory()
     customer = CustomerFactory(organization=org, email="c@example.com")
     product = ProductFactory(organization=org, unit_price=MAX_AMOUNT_MINOR)
+    work_in(admin_client, org)
     response = admin_client.post(
         reverse("admin:billing_invoice_add"), invoice_form_data(org, customer, product)
     )
@@ -55,6 +57,7 @@ def test_invoice_form_refuses_a_fixed_tax_finer_than_the_currency(admin_client):
     customer = CustomerFactory(organization=org, email="c@example.com")
     product = ProductFactory(organization=org, unit_price=1000)
     tax = TaxFactory(organization=org, name="Eco fee", type=Tax.Type.FIXED, rate=Decimal("0.005"))
+    work_in(admin_client, org)
     response = admin_client.post(
         reverse("admin:billing_invoice_add"),
         invoice_form_data(org, customer, product, tax=tax.pk),

@@ -15,6 +15,7 @@ from billing.models import (
     Invoice,
     InvoiceEvent,
     InvoiceSequence,
+    Membership,
     Organization,
     Payment,
     Product,
@@ -90,6 +91,9 @@ ROWS = {
     WhatsAppTemplate: whatsapp_template,
     WebhookEndpoint: webhook_endpoint,
     WebhookDelivery: webhook_delivery,
+    Membership: lambda org, i: staff_user_set(
+        username=f"member-{i}", password="pw-12345", organization=org, role="viewer"
+    ),
 }
 # one row per organization: counted on the operator's "all organizations" view
 PER_ORGANIZATION = {

@@ -1,6 +1,7 @@
 """Roles: Django groups with model permissions, and a check in every lifecycle service."""
 
 import itertools
+from datetime import date
 
 import pytest
 from django.contrib.auth.models import Group
@@ -8,11 +9,17 @@ from django.core.management.sql import emit_post_migrate_signal
 from django.urls import reverse
 
 from billing.approvals.services import approval_approve
+from billing.collections import attention
+from billing.collections import staff as reminders
+from billing.collections.models import ReminderPolicy
+from billing.collections.policy import policy_as_json
+from billing.collections.replies import invoice_apply_reply
 from billing.models import ApprovalRequest, Invoice, InvoiceEvent, Membership, Organization, Payment
 from billing.models.memberships import ROLE_ORDER, Role
 from billing.services.actors import Actor
 from billing.services.credit_notes import credit_note_issue
 from billing.services.invoices import invoice_finalize, invoice_mark_uncollectible, invoice_void
+from billing.services.members import member_role_change
 from billing.services.messages import message_resend
 from billing.services.payments import payment_record, payment_reverse
 from billing.services.roles import (
@@ -28,6 +35,7 @@ from notifications import pipeline
 from notifications import status as st
 from notifications.models import Message, MessageEvent
 from tests.billing.admin_support import approval_for
+from tests.factories import OrganizationFactory
 from tests.notifications.whatsapp_support import seed_invoice
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stub_channel")]
@@ -89,6 +97,17 @@ def paid_invoice():
     return invoice
 
 
+def promised_invoice():
+    invoice = seed_invoice()
+    Invoice.objects.filter(pk=invoice.pk).update(promise_to_pay_until=date(2026, 1, 1))
+    return Invoice.objects.get(pk=invoice.pk)
+
+
+def disputed_invoice():
+    invoice = seed_invoice()
+    return invoice_apply_reply(invoice_id=invoice.pk, action="dispute", text="Dispute")
+
+
 def pending_approval():
     invoice = seed_invoice(status="DRAFT")
     maker = staff_user_set(
@@ -142,6 +161,36 @@ ACTIONS = {
         pending_approval,
         lambda approval, actor: approval_approve(approval=approval, actor=actor),
     ),
+    "pause_reminders": (
+        open_invoice,
+        lambda invoice, actor: reminders.invoice_pause(invoice=invoice, until=None, actor=actor),
+    ),
+    "follow_up": (
+        promised_invoice,
+        lambda invoice, actor: attention.promise_follow_up(
+            invoice=invoice, actor=actor, note="Called"
+        ),
+    ),
+    "resolve_dispute": (
+        disputed_invoice,
+        lambda invoice, actor: attention.dispute_resolve(
+            invoice=invoice, actor=actor, note="Agreed"
+        ),
+    ),
+    "reminder_policy": (
+        lambda: ReminderPolicy(organization=OrganizationFactory()),
+        lambda policy, actor: reminders.policy_replace(
+            organization=policy.organization, data=policy_as_json(policy), actor=actor
+        ),
+    ),
+    "members": (
+        lambda: staff_user_set(
+            username="member", password="pw-12345", organization=OrganizationFactory(), role="clerk"
+        ),
+        lambda membership, actor: member_role_change(
+            membership=membership, role="viewer", actor=actor
+        ),
+    ),
 }
 
 
@@ -153,6 +202,8 @@ def snapshot() -> tuple:
         sorted(Message.objects.values_list("status", "is_active")),
         MessageEvent.objects.count(),
         sorted(ApprovalRequest.objects.values_list("status", flat=True)),
+        sorted(Membership.objects.values_list("role", flat=True)),
+        ReminderPolicy.objects.count(),
     )
 
 

@@ -12,7 +12,7 @@ from billing.admin.customers import default_period
 from billing.demo import DEMO_PASSWORD, DEMO_STAFF, load_demo
 from billing.models import CreditNote, Invoice
 from billing.statements import build_statement
-from tests.browser.conftest import log_in
+from tests.browser.support import fill_draft, log_in
 from tests.notifications.email_support import pdf_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -24,17 +24,10 @@ def shot(page, artifacts_dir, name):
 
 def create_invoice(page, url):
     page.goto(f"{url}/admin/billing/invoice/add/")
-    page.select_option("#id_customer", label="Alexey")
-    page.fill("#id_name", "Relaunch, phase 2")
+    lines = [("Website development", "1"), ("Hosting (month)", "2")]
+    fill_draft(page, customer="Alexey", name="Relaunch, phase 2", lines=lines)
     page.select_option("#id_tax", label="Sales tax 8.5%")
-    page.fill("#id_due_date", "2099-01-31")
-    page.check("input[name=payment_methods][value=BANK_TRANSFER]")
     page.check("#id_partial_payment")
-    page.select_option("#id_items-0-product", label="Website development")
-    page.fill("#id_items-0-quantity", "1")
-    page.click("#items-group .add-row a")
-    page.select_option("#id_items-1-product", label="Hosting (month)")
-    page.fill("#id_items-1-quantity", "2")
     page.click("input[name=_continue]")
     page.wait_for_selector(".messagelist .success")
 

@@ -194,6 +194,9 @@ class TransactionSerializer(serializers.Serializer):
     method = serializers.CharField()
     reference = serializers.CharField()
     paid_at = Timestamp()
+    # A payment recorded by mistake stays listed, marked reversed (it no longer counts as paid).
+    reversed_at = Timestamp(source="reversal.created_at", allow_null=True)
+    reversal_reason = serializers.CharField(source="reversal.reason", allow_null=True)
 
 
 class PaymentMetadataSerializer(serializers.Serializer):

@@ -45,7 +45,7 @@ def invoice_queryset(organization):
     return (
         Invoice.objects.filter(organization=organization)
         .select_related("organization", "customer", "wallet", "tax")
-        .prefetch_related("items", "payments")
+        .prefetch_related("items", "payments__reversal")
     )
 
 
