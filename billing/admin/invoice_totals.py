@@ -119,7 +119,7 @@ def totals_of(invoice: Invoice, lines) -> dict:
         "subtotal": money(invoice.subtotal),
         "taxes": [
             {
-                "label": f"{row.name} {row.rate}".strip(),
+                "label": row.name if row.rate in row.name else f"{row.name} {row.rate}",
                 "taxable": row.taxable,
                 "amount": row.amount,
             }
