@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast lint format bench install clean
+.PHONY: run test test-fast test-scale lint format bench install clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -29,6 +29,11 @@ run: $(STAMP)
 ## test: the whole suite (DATABASE_URL / REDIS_URL select PostgreSQL / Redis)
 test: $(STAMP)
 	$(PY) -m pytest
+
+## test-scale: 2 web + 2 queue hosts on a private PostgreSQL and Redis, load, faults, N1-N8
+# (network namespaces as root; starts its own PostgreSQL cluster with pg_createcluster)
+test-scale: $(STAMP)
+	SCALE=1 $(PY) -m pytest tests/scale -s -q
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

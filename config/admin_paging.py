@@ -1,13 +1,15 @@
 """Changelists that stay fast with millions of rows, for both apps' admins.
 
 Django counts every changelist twice: the filtered rows (for the pages) and, unless told
-otherwise, the whole table (for "N total"). ``LargeTableAdmin`` drops the second count and
-bounds the first: past ``COUNT_LIMIT`` rows the paginator stops counting and offers that many,
-so a page costs the same whether the filter matches ten thousand rows or ten million.
+otherwise, the whole table (for "N total"), and its filters offer per-choice counts.
+``LargeTableAdmin`` drops the second count and the filter counts, and bounds the first: past
+``COUNT_LIMIT`` rows the paginator stops counting and offers that many, so a page costs the
+same whether the filter matches ten thousand rows or ten million.
 """
 
 from functools import cached_property
 
+from django.contrib import admin
 from django.core.paginator import Paginator
 
 COUNT_LIMIT = 10_000
@@ -26,3 +28,5 @@ class LargeTableAdmin:
 
     show_full_result_count = False
     paginator = BoundedCountPaginator
+    # "Show counts" would count every choice of every filter over the whole table.
+    show_facets = admin.ShowFacets.NEVER

@@ -69,6 +69,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: /healthz and /readyz answer probes that come by IP, over HTTP, without a session.
+    "config.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.SecurityHeadersMiddleware",
     "billing.api.middleware.ApiEnvelopeMiddleware",
@@ -200,6 +202,8 @@ NOTIFICATIONS_CHANNELS = {
 NOTIFICATIONS_EMAIL_ATTACHMENTS = {"invoice_pdf": "billing.pdf.invoice_attachment"}
 # Asked before a message is created and again right before the provider call: "" or a refusal.
 NOTIFICATIONS_RECIPIENT_POLICY = "billing.services.whatsapp.recipient_refusal"
+# Names a message's subject and recipient for the delivery log (an invoice's number, customer).
+NOTIFICATIONS_SUBJECT_LABELS = "billing.services.messages.message_labels"
 
 # --- Integrator webhooks ---------------------------------------------------------------------
 # Lets endpoints use http:// and loopback/private addresses (local receivers only); when off,

@@ -54,7 +54,9 @@ def request_explicit_send(*, subject, purpose: str, channel: str, created_by: st
     )
 
 
-def _same_message(active: Message, *, purpose: str, tenant_id, recipient: str, context) -> bool:
+def _same_message(
+    active: Message, *, purpose: str, tenant_id, recipient: str, context, **_labels
+) -> bool:
     """Whether the request would send exactly what ``active`` is about to send."""
     try:
         prepared = get_backend(active.channel, tenant_id).prepare(

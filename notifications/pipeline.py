@@ -66,6 +66,23 @@ class SubjectRef:
         return cls(model, message.subject_id)
 
 
+@dataclass(frozen=True)
+class Labels:
+    """What the sender tells the delivery log about a message, for its columns, filters and
+    search: the subject in words (an invoice number) and whom it is for (a customer)."""
+
+    subject: str = ""
+    recipient_ref: str = ""
+    recipient_name: str = ""
+
+    def fields(self) -> dict[str, str]:
+        return {
+            "subject_label": self.subject[:64],
+            "recipient_ref": self.recipient_ref[:64],
+            "recipient_name": self.recipient_name[:200],
+        }
+
+
 def check_recipient(*, channel: str, tenant_id, recipient: str, subject: SubjectRef | None) -> None:
     """Ask the configured policy (billing: consent, opt-out); it raises ``SendRefused``."""
     path = getattr(settings, "NOTIFICATIONS_RECIPIENT_POLICY", "")
@@ -73,6 +90,14 @@ def check_recipient(*, channel: str, tenant_id, recipient: str, subject: Subject
         import_string(path)(
             channel=channel, tenant_id=tenant_id, recipient=recipient, subject=subject
         )
+
+
+def labels_for(subject) -> Labels:
+    """Ask the configured namer (billing: the invoice's number and customer) about a subject."""
+    path = getattr(settings, "NOTIFICATIONS_SUBJECT_LABELS", "")
+    if subject is None or not path:
+        return Labels()
+    return import_string(path)(subject) or Labels()
 
 
 def _subject_fields(subject) -> dict[str, Any]:
@@ -102,13 +127,14 @@ def request_send(
     key: str = "",
     fallback_of: Message | None = None,
     fallback_reason: str = "",
+    labels: Labels | None = None,
 ) -> SendRequested:
     """Create the message (or return the active one) and enqueue it once the caller commits.
 
     ``key`` tells apart several sends of one purpose about one subject (a reminder's step): the
     unique index is on subject, purpose, channel and key. ``fallback_of`` is the message on
     another channel this one follows up, once (a unique column), with ``fallback_reason`` in
-    its first event.
+    its first event. ``labels`` name the subject and the recipient in the delivery log.
 
     A refusal (consent, invalid number, unusable template) still creates the message, as
     ``rejected`` with its reason, so the log says why nothing was sent.
@@ -140,6 +166,7 @@ def request_send(
                     provider=backend.provider,
                     created_by=created_by[:100],
                     fallback_of=fallback_of,
+                    **(labels or labels_for(subject)).fields(),
                 )
         except IntegrityError:
             existing = active_message(subject, purpose, channel, key)
@@ -300,6 +327,9 @@ def message_resend(*, message_id, action: str, actor: str, reason: str = "") -> 
         payload=old.payload,
         provider=old.provider,
         created_by=actor[:100],
+        subject_label=old.subject_label,
+        recipient_ref=old.recipient_ref,
+        recipient_name=old.recipient_name,
     )
     audit = {"action": action, "by": actor, "reason": reason}
     MessageEvent.objects.create(

@@ -87,6 +87,22 @@ def allowed_from(to: str) -> frozenset[str]:
     raise ValueError(f"unknown message status {to!r}")
 
 
+def _problem_fields(to: str, fields: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The move's own fields, plus what it means for the current problem: an error names its
+    kind, progress clears it (the error text stays, as history), and a final status has no
+    next attempt."""
+    from notifications.problems import kind_of
+
+    fields = dict(fields or {})
+    if fields.get("last_error_code"):
+        fields.setdefault("error_kind", kind_of(fields["last_error_code"], to))
+    elif to in PROGRESS and to != UNKNOWN:
+        fields.setdefault("error_kind", "")
+    if to in FINAL:
+        fields.setdefault("next_attempt_at", None)
+    return fields
+
+
 def transition(
     message_id,
     to: str,
@@ -111,7 +127,9 @@ def transition(
         rows = rows.filter(where)
     with transaction.atomic():
         applied = bool(
-            rows.update(status=to, rank=RANK[to], updated_at=timezone.now(), **(fields or {}))
+            rows.update(
+                status=to, rank=RANK[to], updated_at=timezone.now(), **_problem_fields(to, fields)
+            )
         )
         if applied or record_unapplied:
             MessageEvent.objects.create(

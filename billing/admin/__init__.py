@@ -1,6 +1,7 @@
 from billing.admin import (
     adopted,
     approvals,
+    bulk,
     catalog,
     collections,
     customers,
@@ -15,6 +16,7 @@ from billing.admin import (
 __all__ = [
     "adopted",
     "approvals",
+    "bulk",
     "catalog",
     "collections",
     "customers",

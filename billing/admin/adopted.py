@@ -10,11 +10,8 @@ from django.contrib.auth.models import Group
 from django_q.models import Failure, OrmQ, Schedule, Success
 
 import notifications.admin  # noqa: F401 - registers the delivery engine's admins first
+from billing.admin.messages import WorkspaceMessageAdmin
 from billing.admin.scoping import PLATFORM, SHARED, rescope, scoped_admin_class
-from billing.services.actors import Actor
-from billing.services.messages import message_resend
-from billing.services.roles import RoleRequired
-from notifications.admin.messages import MessageAdmin
 from notifications.models import (
     InboundWebhook,
     Message,
@@ -24,20 +21,6 @@ from notifications.models import (
     WhatsAppChannel,
     WhatsAppTemplate,
 )
-
-
-class WorkspaceMessageAdmin(MessageAdmin):
-    """Retry and "resend anyway" go through billing's service, which checks the role."""
-
-    resend_refusals = (*MessageAdmin.resend_refusals, RoleRequired)
-
-    def has_resend_permission(self, request) -> bool:
-        return self._role_allows(request, "change") and super().has_resend_permission(request)
-
-    def resend_one(self, request, message, action, reason) -> None:
-        actor = Actor.for_user(request.user)
-        message_resend(message=message, action=action, actor=actor, reason=reason)
-
 
 admin.site.unregister(Message)
 admin.site.register(Message, scoped_admin_class(WorkspaceMessageAdmin, tenant_path="tenant_id"))

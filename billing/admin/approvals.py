@@ -5,6 +5,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 
 from billing.admin.scoping import ScopedAdmin, ScopedInline
 from billing.approvals.services import approval_approve, approval_reject
@@ -23,8 +24,16 @@ MEANINGS = {
     "reason.",
     (Action.SEND_WHATSAPP, "approve"): "The WhatsApp message below is sent now, as you.",
     (Action.SEND_EMAIL, "approve"): "The e-mail below is sent now, as you.",
+    (Action.BULK_SEND, "approve"): "The bulk send starts now, as you: every invoice of the job "
+    "is sent, the first ones as shown below.",
 }
 NOTHING_SENT = "Nothing is sent. The person who asked sees your reason."
+
+
+def amount_text(approval: ApprovalRequest) -> str:
+    if approval.bulk_job_id is not None:
+        return f"{approval.bulk_job.total} invoices"
+    return approval.invoice.money(approval.amount)
 
 
 class ApprovalEventInline(ScopedInline, ReadOnlyAdminMixin, admin.TabularInline):
@@ -40,7 +49,7 @@ class ApprovalEventInline(ScopedInline, ReadOnlyAdminMixin, admin.TabularInline)
 class ApprovalRequestAdmin(ScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "requested_at",
-        "invoice",
+        "about",
         "action",
         "amount_display",
         "status",
@@ -51,11 +60,12 @@ class ApprovalRequestAdmin(ScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = (
         "invoice__customer",
         "invoice__organization",  # a draft is named by its day in the organization's zone
+        "bulk_job",
         "requested_by",
         "decided_by",
     )
     fields = (
-        "invoice",
+        "about",
         "action",
         "status",
         "amount_display",
@@ -69,9 +79,16 @@ class ApprovalRequestAdmin(ScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = fields
     inlines = [ApprovalEventInline]
 
+    @admin.display(description="Invoice")
+    def about(self, obj: ApprovalRequest):
+        if obj.bulk_job_id is None:
+            return obj.invoice
+        url = reverse("admin:billing_bulkjob_progress", args=[obj.bulk_job_id])
+        return format_html('<a href="{}">{}</a>', url, obj.bulk_job)
+
     @admin.display(description="Amount")
     def amount_display(self, obj: ApprovalRequest) -> str:
-        return obj.invoice.money(obj.amount)
+        return amount_text(obj)
 
     @admin.display(description="Messages as they would go out")
     def rendered_display(self, obj: ApprovalRequest) -> str:
@@ -119,6 +136,6 @@ class ApprovalRequestAdmin(ScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
             "decision": decision,
             "label": label,
             "meaning": meaning,
-            "total": approval.invoice.money(approval.amount),
+            "total": amount_text(approval),
         }
         return TemplateResponse(request, "admin/billing/approvalrequest/decide.html", context)

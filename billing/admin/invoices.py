@@ -5,15 +5,21 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from billing.admin.bulk import BulkActionsMixin
 from billing.admin.credit_notes import CreditNoteAdminMixin, CreditNoteInline
 from billing.admin.email import EmailInvoiceAdminMixin
-from billing.admin.filters import InvoiceStatusFilter
+from billing.admin.filters import (
+    DeliveryFilter,
+    InvoiceCurrencyFilter,
+    InvoiceCustomerFilter,
+    InvoiceStatusFilter,
+)
 from billing.admin.invoice_form import InvoiceForm, InvoiceFormAdminMixin, InvoiceItemInline
 from billing.admin.invoice_page import InvoicePageAdminMixin
 from billing.admin.payments import PaymentAdminMixin, reverse_link
 from billing.admin.reminders import RemindersInvoiceAdminMixin
 from billing.admin.scoping import ScopedAdmin, ScopedInline
-from billing.admin.whatsapp import MessageLogInline, WhatsAppInvoiceAdminMixin
+from billing.admin.whatsapp import MessageLogInline, WhatsAppInvoiceAdminMixin, delivery_column
 from billing.approvals.services import invoice_finalize_or_request
 from billing.errors import BillingError
 from billing.models import ApprovalRequest, Invoice, InvoiceEvent, Payment
@@ -104,6 +110,7 @@ class EventInline(ReadOnlyInline):
 class InvoiceAdmin(
     ScopedAdmin,
     LargeTableAdmin,
+    BulkActionsMixin,
     InvoiceFormAdminMixin,
     InvoicePageAdminMixin,
     CreditNoteAdminMixin,
@@ -127,17 +134,18 @@ class InvoiceAdmin(
     list_select_related = ("customer", "organization")
     list_filter = (
         InvoiceStatusFilter,
-        "currency",
+        DeliveryFilter,
+        InvoiceCurrencyFilter,
         ("due_date", admin.DateFieldListFilter),
         ("created_at", admin.DateFieldListFilter),
         "organization",
-        "customer",
+        ("customer", InvoiceCustomerFilter),
     )
     search_fields = ("number", "name", "customer__name", "customer__email")
     # No date_hierarchy: its year links are a DISTINCT over every row; the date filters above
     # answer the same questions from the indexes.
     inlines = [InvoiceItemInline, PaymentInline, CreditNoteInline, EventInline, MessageLogInline]
-    actions = ["finalize_selected", "void_selected", "mark_uncollectible_selected"]
+    actions = ["bulk_finalize", "bulk_send", "void_selected", "mark_uncollectible_selected"]
     SUMMARY = (
         "number",
         "status_display",
@@ -184,8 +192,7 @@ class InvoiceAdmin(
     # --- columns --------------------------------------------------------------------------
     @admin.display(description="Delivery")
     def delivery_summary(self, obj: Invoice) -> str:
-        deliveries = sorted(obj.deliveries.all(), key=lambda d: d.channel)
-        return " · ".join(str(d) for d in deliveries) or "—"
+        return delivery_column(obj.deliveries.all())
 
     @admin.display(description="Invoice", ordering="sequence")
     def number_display(self, obj: Invoice) -> str:
@@ -371,10 +378,6 @@ class InvoiceAdmin(
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/billing/invoice/bulk_confirm.html", context)
-
-    @admin.action(description="Finalize selected drafts", permissions=["change"])
-    def finalize_selected(self, request, queryset):
-        self._apply(request, queryset, "finalize")
 
     @admin.action(description="Void selected invoices…", permissions=["change"])
     def void_selected(self, request, queryset):

@@ -6,6 +6,7 @@ from django.utils import timezone
 from billing.admin.scoping import ScopedAdmin
 from billing.models import ApiCredential, InvoiceSequence, Organization, Wallet
 from billing.models.choices import PaymentMethod
+from billing.reports import figures
 from billing.services.organizations import api_credential_create, organization_register
 from config.admin import ReadOnlyAdminMixin
 
@@ -94,7 +95,10 @@ class OrganizationAdmin(ScopedAdmin, admin.ModelAdmin):
                 "e-mail for each way to pay.",
             },
         ),
-        ("Approvals (maker-checker)", {"fields": ("approval_amount", "approval_amounts")}),
+        (
+            "Approvals (maker-checker)",
+            {"fields": ("approval_amount", "approval_amounts", "approval_recipients")},
+        ),
     )
 
     readonly_fields = ("invoice_number_example", "credit_note_number_example")
@@ -116,6 +120,8 @@ class OrganizationAdmin(ScopedAdmin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             obj.save()
+            if "time_zone" in form.changed_data:  # the figures' days are the zone's days
+                figures.rebuild(organization=obj)
         else:
             organization_register(organization=obj)
 

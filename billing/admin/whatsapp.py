@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from billing.admin.scoping import ScopedInline
 from billing.approvals.policy import needs_approval
@@ -18,12 +18,35 @@ from billing.services.actors import Actor
 from billing.services.delivery import invoice_channels
 from billing.services.whatsapp import whatsapp_preview
 from config.admin import ReadOnlyAdminMixin
+from notifications.admin.display import STATUS_WORDS, status_badge
 from notifications.logs import mask_phone
 from notifications.models import Message
+from notifications.problems import PROBLEM_STATUSES
 
 
 def available(invoice) -> tuple[str, ...]:
     return invoice_channels(invoice).available
+
+
+def send_report(result) -> tuple[str, int]:
+    """The flash after "Send on WhatsApp": green only for a message on its way."""
+    message = result.message
+    words = STATUS_WORDS.get(message.status, message.status).lower()
+    if message.status in PROBLEM_STATUSES:
+        reason = message.last_error_message or words
+        return f"WhatsApp message not sent: {reason}", messages.ERROR
+    if not result.created:
+        return f"This WhatsApp message exists already ({words}): not sent again.", messages.WARNING
+    return f"WhatsApp message {words}.", messages.SUCCESS
+
+
+def delivery_column(deliveries) -> str:
+    """The invoice list's "Delivery": each channel's best status, problems in red."""
+    parts = [
+        format_html("{}: {}", d.get_channel_display(), status_badge(d.status))
+        for d in sorted(deliveries, key=lambda d: d.channel)
+    ]
+    return format_html_join(" · ", "{}", ((p,) for p in parts)) or "—"
 
 
 class MessageLogInline(ScopedInline, ReadOnlyAdminMixin, GenericTabularInline):
@@ -38,12 +61,16 @@ class MessageLogInline(ScopedInline, ReadOnlyAdminMixin, GenericTabularInline):
         "created_at",
         "channel",
         "recipient_masked",
-        "status",
+        "status_words",
         "attempts",
         "is_active",
         "link",
     )
     readonly_fields = fields
+
+    @admin.display(description="Status")
+    def status_words(self, obj: Message) -> str:
+        return status_badge(obj.status)
 
     @admin.display(description="Recipient")
     def recipient_masked(self, obj: Message) -> str:
@@ -99,11 +126,7 @@ class WhatsAppInvoiceAdminMixin:
                 note = "needs approval: the request waits for an approver"
                 self.message_user(request, f"Sending {invoice} on WhatsApp {note}.")
                 return HttpResponseRedirect(change_url)
-            level = messages.SUCCESS if result.created else messages.WARNING
-            note = "queued" if result.created else "already exists, not sent again"
-            self.message_user(
-                request, f"WhatsApp message {note} (status: {result.message.status}).", level
-            )
+            self.message_user(request, *send_report(result))
             return HttpResponseRedirect(change_url)
         context = {
             **self.admin_site.each_context(request),

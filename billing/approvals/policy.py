@@ -45,6 +45,28 @@ def needs_approval(*, invoice: Invoice, actor: Actor) -> bool:
     return membership is None or not membership.has_role(Role.APPROVER)
 
 
+def bulk_needs_approval(*, organization: Organization, actor: Actor, recipients: int) -> bool:
+    """A staff member below approver sending to ``approval_recipients`` invoices or more at
+    once (a bulk send); empty ``approval_recipients``: never."""
+    user, least = actor.user, organization.approval_recipients
+    if user is None or user.is_superuser or least is None or recipients < least:
+        return False
+    membership = Membership.objects.filter(user=user, organization=organization).first()
+    return membership is None or not membership.has_role(Role.APPROVER)
+
+
+def rendered_bulk_send(*, channel: str, invoices: list[Invoice], total: int) -> dict:
+    """The first messages of a bulk send exactly as they would go out, and how many in all."""
+    if channel == Channel.WHATSAPP:
+        samples = [rendered_whatsapp_send(invoice) for invoice in invoices]
+    else:
+        samples = [
+            rendered_email_send(invoice=invoice, actor=SYSTEM, request=SendInvoiceEmail())
+            for invoice in invoices
+        ]
+    return {"channel": channel, "total": total, "samples": samples, "more": total - len(samples)}
+
+
 def rendered_messages(invoice: Invoice) -> dict:
     """The WhatsApp and e-mail messages as finalizing now would send them, with the number the
     invoice would take now (it is only allocated on approval)."""

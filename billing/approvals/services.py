@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from billing.approvals.policy import (
     needs_approval,
+    rendered_bulk_send,
     rendered_email_send,
     rendered_messages,
     rendered_whatsapp_send,
@@ -132,10 +133,32 @@ def invoice_send_email_or_request(
     )
 
 
+def bulk_send_request(*, job, actor: Actor, samples: list[Invoice]) -> ApprovalRequest:
+    """A bulk send to many recipients waits for an approver: the request shows its first
+    messages as they would go out; approving queues the job, rejecting cancels it."""
+    approval = ApprovalRequest.objects.create(
+        organization=job.organization,
+        bulk_job=job,
+        action=Action.BULK_SEND,
+        amount=0,
+        currency="",
+        rendered=rendered_bulk_send(channel=job.channel, invoices=samples, total=job.total),
+        requested_by=actor.user,
+    )
+    ApprovalEvent.objects.create(
+        request=approval, to_status=Status.PENDING, actor_label=actor.label, note="asked"
+    )
+    return approval
+
+
 def _perform(approval: ApprovalRequest, actor: Actor) -> None:
     """The approved action, through the same service the asker's button calls."""
+    from billing.bulk.services import bulk_job_approved
+
     invoice = approval.invoice
-    if approval.action == Action.FINALIZE:
+    if approval.action == Action.BULK_SEND:
+        bulk_job_approved(job=approval.bulk_job, actor=actor)
+    elif approval.action == Action.FINALIZE:
         approval.invoice = invoice_finalize(invoice=invoice, actor=actor)
     elif approval.action == Action.SEND_WHATSAPP:
         invoice_send_whatsapp(invoice=invoice, actor=actor)
@@ -169,7 +192,11 @@ def approval_reject(*, approval: ApprovalRequest, actor: Actor, reason: str) -> 
     """Reject with a reason; nothing is finalized or sent."""
     if not reason.strip():
         raise ApprovalRefused("Say why the request is rejected.")
+    from billing.bulk.services import bulk_job_rejected
+
     approval = _decidable(approval, actor)
     approval.reason = reason.strip()
     _transition(approval, Status.REJECTED, actor=actor, note=approval.reason)
+    if approval.bulk_job_id is not None:
+        bulk_job_rejected(job=approval.bulk_job, actor=actor, reason=approval.reason)
     return approval

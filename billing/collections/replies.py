@@ -18,6 +18,7 @@ from billing.collections.models import Reminder
 from billing.collections.plan import recipient_zone
 from billing.collections.policy import policy_for
 from billing.models import Invoice
+from billing.reports import figures
 from billing.services.actors import Actor
 from billing.services.invoices import audit_event
 from notifications.models import Message
@@ -110,8 +111,10 @@ def _more_time(invoice: Invoice, *, now: datetime, text: str) -> None:
 def _dispute(invoice: Invoice, *, now: datetime, text: str) -> None:
     if invoice.disputed_at is not None:
         return
+    before = figures.standing(invoice)
     invoice.disputed_at = now
     invoice.save(update_fields=["disputed_at", "updated_at"])
+    figures.balance_moved(before, invoice)
     _pause_rows(invoice, until=None, reason="invoice disputed")
     _note(invoice, 'Customer replied "Dispute": reminders stop until staff resolve it')
     states.record_event("invoice.disputed", invoice_id=invoice.pk, data={"at": now.isoformat()})

@@ -1,10 +1,12 @@
 # Collections keeps its models in its own room; imported here so the app registry has them.
+from billing.bulk.models import BulkJob, BulkRow
 from billing.collections.models import FollowUp, Reminder, ReminderEvent, ReminderPolicy
 from billing.models.approvals import ApprovalEvent, ApprovalRequest
 from billing.models.catalog import Product, Tax, TaxComponent, Wallet
 from billing.models.credit_notes import CreditNote, CreditNoteLine, CreditNoteSequence
 from billing.models.customers import Customer, CustomerContact
 from billing.models.deliveries import InvoiceDelivery
+from billing.models.figures import DayTotals, OpenBalance
 from billing.models.idempotency import IdempotencyKey
 from billing.models.invoices import Invoice, InvoiceEvent, InvoiceItem, Payment
 from billing.models.memberships import Membership, Role
@@ -18,11 +20,14 @@ __all__ = [
     "ApiCredential",
     "ApprovalEvent",
     "ApprovalRequest",
+    "BulkJob",
+    "BulkRow",
     "CreditNote",
     "CreditNoteLine",
     "CreditNoteSequence",
     "Customer",
     "CustomerContact",
+    "DayTotals",
     "FollowUp",
     "IdempotencyKey",
     "Invoice",
@@ -31,6 +36,7 @@ __all__ = [
     "InvoiceItem",
     "InvoiceSequence",
     "Membership",
+    "OpenBalance",
     "Organization",
     "Payment",
     "PaymentReversal",

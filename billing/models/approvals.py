@@ -17,6 +17,7 @@ class ApprovalRequest(models.Model):
         FINALIZE = "finalize", "Finalize"
         SEND_WHATSAPP = "send_whatsapp", "Send on WhatsApp"
         SEND_EMAIL = "send_email", "E-mail"
+        BULK_SEND = "bulk_send", "Bulk send"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -26,7 +27,17 @@ class ApprovalRequest(models.Model):
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="approval_requests"
     )
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="approvals")
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.CASCADE, related_name="approvals", null=True, blank=True
+    )
+    bulk_job = models.OneToOneField(
+        "billing.BulkJob",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="approval",
+        help_text="A bulk send waiting for an approver (instead of one invoice).",
+    )
     action = models.CharField(max_length=20, choices=Action.choices)
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.PENDING, editable=False
@@ -54,6 +65,10 @@ class ApprovalRequest(models.Model):
                 condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("requested_by")),
                 name="approval_checker_is_not_maker",
             ),
+            models.CheckConstraint(
+                condition=Q(invoice__isnull=False) | Q(bulk_job__isnull=False),
+                name="approval_is_about_something",
+            ),
             models.UniqueConstraint(
                 fields=["invoice", "action"],
                 condition=Q(status="pending"),
@@ -62,6 +77,8 @@ class ApprovalRequest(models.Model):
         ]
 
     def __str__(self) -> str:
+        if self.bulk_job_id is not None:  # its label says what it does: "Send by e-mail · 60 …"
+            return f"{self.bulk_job} ({self.get_status_display()})"
         return f"{self.get_action_display()} {self.invoice} ({self.get_status_display()})"
 
 

@@ -19,6 +19,18 @@ def new_payment_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+def view_status(status: str, *, due_date: date, amount_paid: int, today: date) -> str:
+    """Devdraft's view: PASTDUE beats PARTIALLYPAID; both only for OPEN invoices (``today`` is
+    the organization's local date)."""
+    if status != Invoice.Status.OPEN:
+        return status
+    if due_date < today:
+        return Invoice.PASTDUE
+    if amount_paid > 0:
+        return Invoice.PARTIALLYPAID
+    return status
+
+
 class Invoice(models.Model):
     class Status(models.TextChoices):
         DRAFT = "DRAFT", "Draft"
@@ -164,14 +176,10 @@ class Invoice(models.Model):
 
     @property
     def display_status(self) -> str:
-        """Devdraft's view: PASTDUE beats PARTIALLYPAID; both only for OPEN invoices."""
-        if self.status != self.Status.OPEN:
-            return self.status
-        if self.is_past_due:
-            return self.PASTDUE
-        if self.amount_paid > 0:
-            return self.PARTIALLYPAID
-        return self.status
+        today = self.local_today() if self.status == self.Status.OPEN else self.due_date
+        return view_status(
+            self.status, due_date=self.due_date, amount_paid=self.amount_paid, today=today
+        )
 
     def money(self, minor: int, locale: str | None = None) -> str:
         """An amount of this invoice: in ``locale`` on the customer's documents, else the

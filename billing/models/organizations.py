@@ -99,6 +99,13 @@ class Organization(models.Model):
         help_text='The threshold in other currencies, e.g. {"EUR": "900"}. With approvals on, a '
         "currency missing here always needs approval.",
     )
+    approval_recipients = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        default=50,
+        help_text="Maker-checker: a clerk's bulk send to at least this many invoices waits for "
+        "an approver. Empty: off.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -89,7 +89,7 @@ def _money(organization, minor: int, currency: str) -> str:
 def _currency_block(organization, summary, aging, now) -> CurrencyBlock:
     currency, money = summary.currency, lambda minor: _money(organization, minor, currency)
     issued_from = month_start(organization, now).isoformat()
-    collected_from = (now - selectors.COLLECTION_WINDOW).astimezone(organization.tzinfo)
+    collected_from = local_start(organization, selectors.collection_start(organization, now))
     figures = [
         Figure(
             "Outstanding",
@@ -207,25 +207,30 @@ def _funnel(organization, start, end) -> list[dict]:
     return rows
 
 
+def _count(count: int) -> str:
+    limit = selectors.ATTENTION_LIMIT
+    return f"{limit:,}+" if count > limit else f"{count:,}"
+
+
 def _attention(organization, now) -> list[Figure]:
     counts = selectors.attention(organization=organization, now=now)
     since = (now - selectors.ATTENTION_WINDOW).astimezone(organization.tzinfo).isoformat()
     return [
         Figure(
             "Messages unknown (7 days)",
-            str(counts.unknown),
+            _count(counts.unknown),
             link(MESSAGES, status__exact="unknown", created_at__gte=since),
             "attention" if counts.unknown else "",
         ),
         Figure(
             "Messages failed (7 days)",
-            str(counts.failed),
+            _count(counts.failed),
             link(MESSAGES, status__exact="failed", created_at__gte=since),
             "attention" if counts.failed else "",
         ),
         Figure(
             "E-mails bounced (7 days)",
-            str(counts.bounced),
+            _count(counts.bounced),
             link(MESSAGES, status__exact="bounced", channel__exact="email", created_at__gte=since),
             "attention" if counts.bounced else "",
         ),

@@ -1,24 +1,31 @@
 """Reads behind every figure: per currency (never converted), amounts in minor units.
 
 The overview, ``/api/v0/reports/*`` and the aging export all call these functions, so a figure
-has one definition. Each selector is a constant number of grouped queries, whatever the row count.
+has one definition. Each selector is a constant number of grouped queries, whatever the row count;
+the money figures read the stored rows of ``billing.reports.figures`` (one per due date and per
+day), never the invoices themselves.
 """
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import TruncWeek
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from billing.models import ApprovalRequest, Invoice, InvoiceDelivery, Organization, Payment
+from billing.models import (
+    ApprovalRequest,
+    DayTotals,
+    Invoice,
+    InvoiceDelivery,
+    OpenBalance,
+    Organization,
+)
 from billing.models.choices import Channel
 from billing.reports.periods import local_start, local_today, month_start
 from notifications.models import Message
 
 Status = Invoice.Status
-AMOUNT_DUE = F("total") - F("amount_paid")
-COLLECTION_WINDOW = timedelta(days=30)
+COLLECTION_WINDOW = timedelta(days=30)  # calendar days, today included
 # (field, first day past due, last day past due); None is open-ended.
 AGING_BUCKETS = (
     ("d1_30", 1, 30),
@@ -74,70 +81,80 @@ class ChannelFunnel:
     paid: int
 
 
-def open_invoices(organization: Organization):
-    """OPEN invoices (PASTDUE and PARTIALLYPAID are views of OPEN); disputed ones included."""
-    return Invoice.objects.filter(organization=organization, status=Status.OPEN)
+def _balances(organization: Organization):
+    return OpenBalance.objects.filter(organization=organization).order_by()
 
 
-def overdue_q(organization: Organization, now: datetime) -> Q:
-    return Q(status=Status.OPEN, due_date__lt=local_today(organization, now))
+def collection_start(organization: Organization, now: datetime) -> date:
+    """The first of the 30 calendar days (today included, org's zone) of ``collected_30d``."""
+    return local_today(organization, now) - COLLECTION_WINDOW + timedelta(days=1)
 
 
 def summary(*, organization: Organization, now: datetime | None = None) -> list[CurrencySummary]:
+    """From the stored figures: one row per due date and per day, whatever the invoice count."""
     now = now or timezone.now()
-    issued_from = month_start(organization, now)
-    overdue = overdue_q(organization, now)
-    invoice_rows = (
-        Invoice.objects.filter(organization=organization)
-        .filter(Q(status=Status.OPEN) | Q(finalized_at__gte=issued_from))
+    today = local_today(organization, now)
+    overdue = Q(due_date__lt=today, disputed=False)
+    figures: dict[str, dict] = {}
+    balances = (
+        _balances(organization)
+        .values("currency")
+        .annotate(
+            outstanding=Sum("amount", default=0),
+            open_count=Sum("count", default=0),
+            overdue=Sum("amount", filter=overdue, default=0),
+            overdue_count=Sum("count", filter=overdue, default=0),
+        )
+    )
+    for row in balances:
+        currency = row.pop("currency")
+        if row.pop("open_count"):
+            figures[currency] = {**ZERO_SUMMARY, **row}
+    month = month_start(organization, now).date()
+    window = collection_start(organization, now)
+    days = (
+        DayTotals.objects.filter(organization=organization, day__gte=min(month, window))
         .order_by()
         .values("currency")
         .annotate(
-            outstanding=Sum(AMOUNT_DUE, filter=Q(status=Status.OPEN), default=0),
-            overdue=Sum(AMOUNT_DUE, filter=overdue, default=0),
-            overdue_count=Count("pk", filter=overdue),
-            issued_month=Sum("total", filter=Q(finalized_at__gte=issued_from), default=0),
+            issued_month=Sum("issued", filter=Q(day__gte=month), default=0),
+            issued_count=Sum("issued_count", filter=Q(day__gte=month), default=0),
+            collected_30d=Sum("collected", filter=Q(day__gte=window), default=0),
         )
     )
-    figures = {row.pop("currency"): {**ZERO_SUMMARY, **row} for row in invoice_rows}
-    for currency, collected in collected_since(organization, now - COLLECTION_WINDOW, now):
-        figures.setdefault(currency, dict(ZERO_SUMMARY))["collected_30d"] = collected
+    for row in days:
+        currency = row.pop("currency")
+        if row.pop("issued_count") or row["collected_30d"]:
+            figures.setdefault(currency, dict(ZERO_SUMMARY)).update(row)
     return [CurrencySummary(currency=c, **figures[c]) for c in sorted(figures)]
 
 
-def collected_since(organization: Organization, start: datetime, end: datetime):
-    """(currency, minor units) of payments dated in (start, end]. Payments are money received:
-    the model has no reversal or refund rows, so nothing is subtracted."""
-    rows = (
-        Payment.objects.filter(invoice__organization=organization, paid_at__gt=start)
-        .filter(paid_at__lte=end)
-        .values_list("invoice__currency")
-        .annotate(collected=Sum("amount"))
-        .order_by("invoice__currency")
-    )
-    return list(rows)
-
-
 def aging_q(organization: Organization, now: datetime, bucket: str) -> Q:
-    """The OPEN invoices of one aging bucket; days past due are calendar days in the org's zone."""
+    """The due dates of one aging bucket; days past due are calendar days in the org's zone."""
     today = local_today(organization, now)
     if bucket == "not_due":
-        return Q(status=Status.OPEN, due_date__gte=today)
+        return Q(due_date__gte=today)
     _, first, last = next(b for b in AGING_BUCKETS if b[0] == bucket)
-    condition = Q(status=Status.OPEN, due_date__lte=today - timedelta(days=first))
+    condition = Q(due_date__lte=today - timedelta(days=first))
     if last is not None:
         condition &= Q(due_date__gte=today - timedelta(days=last))
     return condition
 
 
 def aging(*, organization: Organization, now: datetime | None = None) -> list[CurrencyAging]:
+    """Remaining balances of OPEN invoices (disputed ones included) by days past due."""
     now = now or timezone.now()
     sums = {
-        name: Sum(AMOUNT_DUE, filter=aging_q(organization, now, name), default=0)
+        name: Sum("amount", filter=aging_q(organization, now, name), default=0)
         for name in AGING_FIELDS
     }
-    rows = open_invoices(organization).values("currency").annotate(**sums).order_by("currency")
-    return [CurrencyAging(**row) for row in rows]
+    rows = (
+        _balances(organization)
+        .values("currency")
+        .annotate(open_count=Sum("count"), **sums)
+        .order_by("currency")
+    )
+    return [CurrencyAging(**row) for row in rows if row.pop("open_count")]
 
 
 def funnel(*, organization: Organization, start: date, end: date) -> list[ChannelFunnel]:
@@ -148,18 +165,17 @@ def funnel(*, organization: Organization, start: date, end: date) -> list[Channe
         invoice__finalized_at__gte=local_start(organization, start),
         invoice__finalized_at__lt=local_start(organization, end + timedelta(days=1)),
     )
+    # One delivery row per invoice and channel: plain counts per channel count invoices.
     rows = (
         InvoiceDelivery.objects.filter(issued)
         .values("channel")
         .annotate(
-            issued=Count("invoice", distinct=True),
-            accepted=Count("invoice", filter=Q(status__in=ACCEPTED), distinct=True),
-            delivered=Count("invoice", filter=Q(status__in=DELIVERED), distinct=True),
-            read=Count("invoice", filter=Q(status__in=READ), distinct=True),
-            opened=Count(
-                "invoice", filter=Q(invoice__pay_page_opened_at__isnull=False), distinct=True
-            ),
-            paid=Count("invoice", filter=Q(invoice__status=Status.PAID), distinct=True),
+            issued=Count("invoice"),
+            accepted=Count("invoice", filter=Q(status__in=ACCEPTED)),
+            delivered=Count("invoice", filter=Q(status__in=DELIVERED)),
+            read=Count("invoice", filter=Q(status__in=READ)),
+            opened=Count("invoice", filter=Q(invoice__pay_page_opened_at__isnull=False)),
+            paid=Count("invoice", filter=Q(invoice__status=Status.PAID)),
         )
     )
     found = {row.pop("channel"): row for row in rows}
@@ -181,32 +197,16 @@ def weekly(
     now = now or timezone.now()
     today = local_today(organization, now)
     first = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
-    since = local_start(organization, first)
-    zone = organization.tzinfo
-    issued = dict(
-        Invoice.objects.filter(organization=organization, currency=currency)
-        .filter(finalized_at__gte=since)
-        .annotate(week=TruncWeek("finalized_at", tzinfo=zone))
-        .order_by()
-        .values_list("week")
-        .annotate(Sum("total"))
-    )
-    collected = dict(
-        Payment.objects.filter(invoice__organization=organization, invoice__currency=currency)
-        .filter(paid_at__gte=since, paid_at__lte=now)
-        .annotate(week=TruncWeek("paid_at", tzinfo=zone))
-        .order_by()
-        .values_list("week")
-        .annotate(Sum("amount"))
-    )
-    issued = {_as_day(k): v for k, v in issued.items()}
-    collected = {_as_day(k): v for k, v in collected.items()}
+    rows = DayTotals.objects.filter(
+        organization=organization, currency=currency, day__gte=first, day__lte=today
+    ).values_list("day", "issued", "collected")
+    issued, collected = [0] * weeks, [0] * weeks
+    for day, day_issued, day_collected in rows:
+        week = (day - first).days // 7
+        issued[week] += day_issued
+        collected[week] += day_collected
     days = [first + timedelta(weeks=n) for n in range(weeks)]
-    return [WeekFigures(day, issued.get(day, 0), collected.get(day, 0)) for day in days]
-
-
-def _as_day(value) -> date:
-    return value.date() if isinstance(value, datetime) else value
+    return [WeekFigures(d, i, c) for d, i, c in zip(days, issued, collected, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -218,16 +218,22 @@ class Attention:
 
 
 ATTENTION_WINDOW = timedelta(days=7)
+ATTENTION_LIMIT = 1000  # counted up to here, shown as "1,000+" beyond: a page costs the same
 
 
 def attention(*, organization: Organization, now: datetime | None = None) -> Attention:
-    """Messages of the last 7 days that need a look, and approval requests waiting."""
+    """Messages of the last 7 days that need a look (each count bounded by
+    ``ATTENTION_LIMIT``, read from the tenant/status/time index), and approvals waiting."""
     since = (now or timezone.now()) - ATTENTION_WINDOW
-    counts = Message.objects.filter(tenant_id=organization.pk, created_at__gte=since).aggregate(
-        unknown=Count("pk", filter=Q(status="unknown")),
-        failed=Count("pk", filter=Q(status="failed")),
-        bounced=Count("pk", filter=Q(status="bounced", channel="email")),
-    )
+    recent = Message.objects.filter(tenant_id=organization.pk, created_at__gte=since)
+    counts = {
+        name: recent.filter(**where)[: ATTENTION_LIMIT + 1].count()
+        for name, where in (
+            ("unknown", {"status": "unknown"}),
+            ("failed", {"status": "failed"}),
+            ("bounced", {"status": "bounced", "channel": "email"}),
+        )
+    }
     approvals = ApprovalRequest.objects.filter(
         organization=organization, status=ApprovalRequest.Status.PENDING
     ).count()

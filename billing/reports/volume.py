@@ -15,8 +15,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing.models import Customer, Invoice, InvoiceDelivery, Organization, Payment
+from billing.reports import figures
 from billing.services.numbering import allocate_numbers
 from notifications.models import Message
+from notifications.models.messages import phone_suffix
+from notifications.problems import kind_of
 
 BATCH = 2000
 STATUSES = (Invoice.Status.OPEN,) * 5 + (Invoice.Status.PAID,) * 3 + (Invoice.Status.VOID,)
@@ -25,6 +28,20 @@ CHANNELS = ("email", "whatsapp")
 # No "sending"/"unknown": a WhatsApp phone may have only one message in flight.
 MESSAGE_STATUSES = ("sent", "delivered", "delivered", "read", "failed", "accepted", "bounced")
 CUSTOMERS = 200
+ERRORS = {
+    "whatsapp": ("131026", "(#131026) Message undeliverable"),
+    "email": ("smtp_recipients_refused", "550 5.1.1 Mailbox does not exist"),
+}
+
+
+@dataclass(frozen=True)
+class Named:
+    """An invoice as its messages name it in the delivery log."""
+
+    pk: object
+    number: str
+    customer_id: str
+    customer_name: str
 
 
 @dataclass(frozen=True)
@@ -36,10 +53,11 @@ class Loaded:
 def volume_load(*, organization: Organization, invoices: int, messages: int, seed: int = 1):
     chooser = random.Random(seed)
     customers = _customers(organization)
-    ids: list = []
+    ids: list[Named] = []
     for start in range(0, invoices, BATCH):
         ids += _invoices(organization, customers, min(BATCH, invoices - start), chooser)
     written = _messages(organization, ids, messages, chooser) if ids else 0
+    figures.rebuild(organization=organization)  # the rows above went past the services
     return Loaded(invoices=len(ids), messages=written)
 
 
@@ -75,7 +93,7 @@ def _invoices(organization, customers, count: int, chooser: random.Random) -> li
                     )
                 )
         Payment.objects.bulk_create(payments, batch_size=BATCH)
-    return [invoice.pk for invoice in rows]
+    return [Named(i.pk, i.number, str(i.customer.pk), i.customer.name) for i in rows]
 
 
 def _invoice(organization, customer, chooser: random.Random, now) -> Invoice:
@@ -100,18 +118,18 @@ def _invoice(organization, customer, chooser: random.Random, now) -> Invoice:
     )
 
 
-def _messages(organization, invoice_ids: list, count: int, chooser: random.Random) -> int:
+def _messages(organization, invoice_ids: list[Named], count: int, chooser: random.Random) -> int:
     subject_type = ContentType.objects.get_for_model(Invoice)
     slots = [(p, c) for p in PURPOSES for c in CHANNELS]
     count = min(count, len(invoice_ids) * len(slots))
     batch, deliveries, written = [], {}, 0
     for index in range(count):
-        invoice_id = invoice_ids[index % len(invoice_ids)]
+        invoice = invoice_ids[index % len(invoice_ids)]
         purpose, channel = slots[index // len(invoice_ids)]
-        message = _message(organization, subject_type, invoice_id, purpose, channel, chooser)
+        message = _message(organization, subject_type, invoice, purpose, channel, chooser)
         batch.append(message)
-        deliveries[(invoice_id, channel)] = InvoiceDelivery(
-            invoice_id=invoice_id, channel=channel, status=message.status, message_id=message.pk
+        deliveries[(invoice.pk, channel)] = InvoiceDelivery(
+            invoice_id=invoice.pk, channel=channel, status=message.status, message_id=message.pk
         )
         if len(batch) == BATCH:
             written += len(Message.objects.bulk_create(batch))
@@ -127,17 +145,26 @@ def _messages(organization, invoice_ids: list, count: int, chooser: random.Rando
     return written
 
 
-def _message(organization, subject_type, invoice_id, purpose, channel, chooser) -> Message:
+def _message(organization, subject_type, invoice: Named, purpose, channel, chooser) -> Message:
     status = chooser.choice(MESSAGE_STATUSES)
-    recipient = "+4915112345678" if channel == "whatsapp" else "volume@example.com"
+    phone = f"+49151{chooser.randint(0, 9_999_999):07d}"
+    recipient = phone if channel == "whatsapp" else "volume@example.com"
+    code, text = ERRORS[channel] if status in ("failed", "bounced") else ("", "")
     return Message(
         tenant_id=organization.pk,
         subject_type=subject_type,
-        subject_id=str(invoice_id),
+        subject_id=str(invoice.pk),
+        subject_label=invoice.number,
+        recipient_ref=invoice.customer_id,
+        recipient_name=invoice.customer_name,
+        recipient_suffix=phone_suffix(recipient) if channel == "whatsapp" else "",
         purpose=purpose,
         channel=channel,
         recipient=recipient,
         status=status,
         provider="volume",
         attempts=1,
+        last_error_code=code,
+        last_error_message=text,
+        error_kind=kind_of(code, status),
     )

@@ -17,6 +17,7 @@ from django.utils import timezone
 from billing.errors import CreditRejected
 from billing.models import CreditNote, CreditNoteLine, Invoice, InvoiceItem
 from billing.money import round_minor
+from billing.reports import figures
 from billing.services.actors import Actor
 from billing.services.invoices import audit_event, lock, mark_paid
 from billing.services.numbering import allocate_credit_note_number
@@ -113,6 +114,7 @@ def credit_note_issue(
     An open invoice whose amount due reaches zero becomes PAID through the status door."""
     role_authorize(actor=actor, organization_id=invoice.organization_id, action="credit_note")
     invoice = lock(invoice)
+    before = figures.standing(invoice)
     if invoice.status not in CREDITABLE:
         raise CreditRejected(
             f"Only open or paid invoices take credit notes; invoice {invoice} is "
@@ -144,6 +146,9 @@ def credit_note_issue(
         line.credit_note = note
     CreditNoteLine.objects.bulk_create(new_lines)
     _apply(invoice, note, actor=actor)
+    figures.balance_moved(before, invoice)
+    if note.refund_amount:
+        figures.collected(invoice, note.created_at, -note.refund_amount)
     return note
 
 

@@ -19,6 +19,7 @@ from billing.models import Customer, Invoice, InvoiceEvent, InvoiceItem, Product
 from billing.models.catalog import rule_from_snapshot
 from billing.models.choices import Channel
 from billing.money import MAX_AMOUNT_MINOR, over_maximum, round_minor
+from billing.reports import figures
 from billing.services import draft_rules as rules
 from billing.services.actors import Actor
 from billing.services.delivery import invoice_channels
@@ -308,6 +309,7 @@ def invoices_insert(organization, new: Sequence[NewInvoice], *, actor: Actor) ->
     Invoice.objects.bulk_create([n.invoice for n in new])
     InvoiceItem.objects.bulk_create([line for n in new for line in n.lines])
     InvoiceEvent.objects.bulk_create(events)
+    figures.invoices_opened(opening)
     for n in new:
         remember_related(n.invoice, items=n.lines)
     plan_on_open(opening, now=now)
@@ -398,6 +400,7 @@ def invoice_finalize(*, invoice: Invoice, actor: Actor, now: datetime | None = N
     now = now or timezone.now()
     number = allocate_numbers(invoice.organization, 1, now)[0]
     _open_move(invoice, number, actor=actor, now=now, fields=priced)
+    figures.invoices_opened([invoice])
     plan_on_open([invoice], now=now)
     _deliver(invoice, actor=actor)
     return invoice
@@ -449,8 +452,10 @@ def remember_related(invoice: Invoice, *, items: list[InvoiceItem]) -> None:
 def invoice_void(*, invoice: Invoice, actor: Actor, note: str = "") -> Invoice:
     role_authorize(actor=actor, organization_id=invoice.organization_id, action="void")
     invoice = lock(invoice)
+    before = figures.standing(invoice)
     invoice.voided_at = timezone.now()
     _transition(invoice, Status.VOID, actor=actor, note=note or "Voided", fields=["voided_at"])
+    figures.balance_moved(before, invoice)
     return invoice
 
 
@@ -460,7 +465,9 @@ def invoice_mark_uncollectible(*, invoice: Invoice, actor: Actor, note: str = ""
         actor=actor, organization_id=invoice.organization_id, action="mark_uncollectible"
     )
     invoice = lock(invoice)
+    before = figures.standing(invoice)
     _transition(invoice, Status.UNCOLLECTIBLE, actor=actor, note=note or "Marked uncollectible")
+    figures.balance_moved(before, invoice)
     return invoice
 
 

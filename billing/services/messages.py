@@ -1,3 +1,4 @@
+from billing.models import Invoice
 from billing.services.actors import Actor
 from billing.services.roles import role_authorize
 from notifications import pipeline
@@ -12,4 +13,15 @@ def message_resend(*, message: Message, action: str, actor: Actor, reason: str =
     role_authorize(actor=actor, organization_id=message.tenant_id, action=RESEND_ACTIONS[action])
     return pipeline.message_resend(
         message_id=message.pk, action=action, actor=actor.label, reason=reason
+    )
+
+
+def message_labels(subject) -> pipeline.Labels | None:
+    """The delivery log's words for a message about an invoice (``NOTIFICATIONS_SUBJECT_LABELS``):
+    its number and its customer, as they are when the message is asked for."""
+    if not isinstance(subject, Invoice):
+        return None
+    customer = subject.customer
+    return pipeline.Labels(
+        subject=subject.number or "", recipient_ref=str(customer.pk), recipient_name=customer.name
     )

@@ -13,6 +13,7 @@ from django.utils import timezone
 from billing.errors import PaymentRejected
 from billing.models import Invoice, Payment, PaymentReversal
 from billing.models.choices import PaymentMethod
+from billing.reports import figures
 from billing.services.actors import Actor
 from billing.services.credit_notes import post_payment_credited
 from billing.services.invoices import audit_event, lock, mark_paid, mark_unpaid
@@ -96,6 +97,7 @@ def payment_record(
     by another payment of the invoice is recorded with a warning."""
     role_authorize(actor=actor, organization_id=invoice.organization_id, action="record_payment")
     invoice = lock(invoice)
+    before = figures.standing(invoice)
     if invoice.status not in PAYABLE:
         raise PaymentRejected(
             f"Payments can only be recorded on open invoices; invoice {invoice} is {invoice.status}"
@@ -127,6 +129,8 @@ def payment_record(
     else:
         invoice.save(update_fields=["amount_paid", "updated_at"])
         audit_event(invoice, invoice.status, invoice.status, actor=actor, note=note)
+    figures.balance_moved(before, invoice)
+    figures.collected(invoice, paid_at, amount)
     return RecordedPayment(payment, [warning] if warning else [])
 
 
@@ -139,6 +143,7 @@ def payment_reverse(*, payment: Payment, reason: str, actor: Actor) -> PaymentRe
         actor=actor, organization_id=payment.invoice.organization_id, action="reverse_payment"
     )
     invoice = lock(payment.invoice)
+    before = figures.standing(invoice)
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     reason = reason.strip()
     if not reason:
@@ -163,6 +168,8 @@ def payment_reverse(*, payment: Payment, reason: str, actor: Actor) -> PaymentRe
     else:
         invoice.save(update_fields=["amount_paid", "updated_at"])
         audit_event(invoice, invoice.status, invoice.status, actor=actor, note=note)
+    figures.balance_moved(before, invoice)
+    figures.collected(invoice, payment.paid_at, -payment.amount)  # as if never received
     return reversal
 
 

@@ -37,6 +37,7 @@ _SEE = {
         "recurringoccurrence",
         "approvalrequest",
         "approvalevent",
+        "bulkjob",
         "reminder",
         "webhookendpoint",
         "webhookdelivery",

@@ -1,14 +1,23 @@
 """The delivery log: read-only messages with their timeline, and two audited resend actions."""
 
+import json
+import re
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
 from django.contrib import admin
 from django.contrib import messages as flash
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.template.response import TemplateResponse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from config.admin import ReadOnlyAdminMixin
 from config.admin_paging import LargeTableAdmin
-from notifications import pipeline
+from notifications import pipeline, problems
+from notifications import status as st
+from notifications.admin import display
 from notifications.channels.base import SendRefused
 from notifications.logs import mask_phone
 from notifications.models import InboundWebhook, Message, MessageEvent, OrphanEvent
@@ -18,12 +27,28 @@ class MessageEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = MessageEvent
     verbose_name_plural = "Timeline"
     extra = 0
-    fields = ("received_at", "source", "status", "applied", "occurred_at", "detail")
+    fields = ("received", "source", "status", "applied", "occurred", "detail_masked")
     readonly_fields = fields
+
+    @admin.display(description="Received")
+    def received(self, obj: MessageEvent) -> str:
+        return display.timestamp(obj.received_at)
+
+    @admin.display(description="Occurred")
+    def occurred(self, obj: MessageEvent) -> str:
+        return display.timestamp(obj.occurred_at)
+
+    @admin.display(description="Detail")
+    def detail_masked(self, obj: MessageEvent) -> str:
+        return _json(display.masked(obj.detail, obj.message.recipient))
+
+
+def _json(value) -> str:
+    return format_html('<pre class="message-json">{}</pre>', json.dumps(value, indent=2))
 
 
 def status_badge(message: Message) -> str:
-    return format_html('<span class="message-status status-{0}">{0}</span>', message.status)
+    return display.status_badge(message.status)
 
 
 RESEND_ACTIONS = {
@@ -37,70 +62,276 @@ RESEND_ACTIONS = {
         "same invoice twice. The decision is recorded with your name.",
     ),
 }
+PHONE_SUFFIX = re.compile(r"^(?:…|\.{2,3}|\+?\**)\s*(\d{4})$")
+
+
+@dataclass(frozen=True)
+class ResendRow:
+    """One selected message on a confirmation page, in a clerk's words."""
+
+    message: Message
+    subject: str
+    recipient: str
+    purpose: str
+    status: str
+    problem: str
+    will_fail: str  # why a retry cannot succeed, or ''
+
+
+class ChoicesFilter(admin.SimpleListFilter):
+    """A filter on one column with fixed choices: one indexed equality."""
+
+    field = ""
+    options: list[tuple[str, str]] = []
+
+    def lookups(self, request, model_admin):
+        return self.options
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        return queryset.filter(**{self.field: value}) if value else queryset
+
+
+class ChannelFilter(ChoicesFilter):
+    title, parameter_name, field = "channel", "channel", "channel"
+    options = Message.Channel.choices
+
+
+class StatusFilter(ChoicesFilter):
+    title, parameter_name, field = "status", "status", "status"
+    options = [(s, display.STATUS_WORDS[s]) for s, _ in st.STATUS_CHOICES]
+
+
+class ErrorFilter(ChoicesFilter):
+    title, parameter_name, field = "error", "error_kind", "error_kind"
+    options = problems.CHOICES
+
+
+class PurposeFilter(ChoicesFilter):
+    title, parameter_name, field = "purpose", "purpose", "purpose"
+
+    def lookups(self, request, model_admin):
+        return list(model_admin.purpose_words.items())
+
+
+class ProblemFilter(admin.SimpleListFilter):
+    """Messages that did not reach their recipient and were not sent again since."""
+
+    title, parameter_name = "delivery problems", "problems"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Only problems")]
+
+    def queryset(self, request, queryset):
+        if self.value() != "yes":
+            return queryset
+        return queryset.filter(status__in=problems.PROBLEM_STATUSES, is_active=True)
+
+
+class ChosenValueFilter(admin.SimpleListFilter):
+    """A filter set by a link in the list (an invoice, a customer): it names the chosen value
+    and offers no list, since an organization has too many to list."""
+
+    field = label_field = ""
+
+    def lookups(self, request, model_admin):
+        value = self.value()
+        if not value:
+            return []
+        label = (
+            model_admin.get_queryset(request)
+            .filter(**{self.field: value})
+            .values_list(self.label_field, flat=True)
+            .first()
+        )
+        return [(value, label or value)]
+
+    def has_output(self):
+        return bool(self.lookup_choices)
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        return queryset.filter(**{self.field: value}) if value else queryset
+
+
+class SubjectFilter(ChosenValueFilter):
+    title, parameter_name = "invoice", "subject"
+    field, label_field = "subject_id", "subject_label"
+
+
+class RecipientFilter(ChosenValueFilter):
+    title, parameter_name = "customer", "recipient"
+    field, label_field = "recipient_ref", "recipient_name"
 
 
 @admin.register(Message)
 class MessageAdmin(ReadOnlyAdminMixin, LargeTableAdmin, admin.ModelAdmin):
     list_display = (
-        "created_at",
+        "created",
+        "subject_column",
+        "recipient_column",
         "channel",
-        "purpose",
-        "recipient_masked",
+        "purpose_column",
         "status_display",
+        "error_column",
         "attempts",
-        "provider_message_id",
-        "is_active",
-        "last_error_code",
     )
     list_filter = (
-        "channel",
-        "status",
-        "purpose",
-        "is_active",
+        ProblemFilter,
+        ChannelFilter,
+        PurposeFilter,
+        StatusFilter,
+        ErrorFilter,
+        SubjectFilter,
+        RecipientFilter,
         ("created_at", admin.DateFieldListFilter),
     )
-    search_fields = ("=provider_message_id", "=subject_id")
+    search_fields = ("=provider_message_id",)
+    search_help_text = (
+        "An invoice number, a customer's name, a phone's last four digits (…4567) or words "
+        "of an error."
+    )
     # No date_hierarchy: its year links are a DISTINCT over the whole delivery log.
     inlines = [MessageEventInline]
     actions = ["retry_failed", "resend_anyway"]
     exclude = ("recipient",)
     readonly_fields = (
+        "subject_link",
+        "recipient_name",
         "recipient_masked",
+        "purpose_column",
+        "channel",
         "status_display",
-        "provider_message_id",
+        "problem",
+        "earlier_problems",
+        "next_attempt",
         "attempts",
-        "last_error_code",
-        "last_error_message",
-        "lease_until",
-        "next_attempt_at",
+        "provider_message_id",
+        "created",
+        "updated",
         "created_by",
-        "created_at",
-        "updated_at",
+        "is_active",
+        "payload_masked",
     )
+    # A sending site names its purposes in words (``notifications`` knows none of them).
+    purpose_words: dict[str, str] = {}
 
     def get_fields(self, request, obj=None):
-        return (
-            "tenant_id",
-            "subject_type",
-            "subject_id",
-            "purpose",
-            "channel",
-            *self.readonly_fields,
-            "is_active",
-            "payload",
-        )
+        return self.readonly_fields
 
     def get_readonly_fields(self, request, obj=None):
-        return self.get_fields(request, obj)
+        return self.readonly_fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("payload")
+
+    # --- search: each kind of term on its own index ------------------------------------------
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        found, distinct = super().get_search_results(request, queryset, search_term)
+        match = PHONE_SUFFIX.match(term)
+        if match:
+            return queryset.filter(recipient_suffix=match.group(1)), False
+        named = Q(subject_label__in={term, term.upper()})
+        refs = self.search_recipient_refs(request, term)
+        if refs:
+            named |= Q(recipient_ref__in=refs)
+        hits = queryset.filter(named)
+        if hits.exists():
+            return hits, False
+        if found.exists():
+            return found, distinct
+        return self.search_errors(queryset, term), False
+
+    def search_recipient_refs(self, request, term: str) -> list[str]:
+        """Ids of the recipients whose name matches (the sending site knows them): none here."""
+        return []
+
+    def search_errors(self, queryset, term: str):
+        kinds = [
+            name
+            for name, kind in problems.KINDS.items()
+            if term.casefold() in kind.label.casefold()
+        ]
+        text = Q(error_kind__in=kinds) | Q(last_error_message__icontains=term)
+        return queryset.filter(Q(status__in=problems.PROBLEM_STATUSES) & text)
+
+    # --- columns and fields ---------------------------------------------------------------------
+    @admin.display(description="Created", ordering="created_at")
+    def created(self, obj: Message) -> str:
+        return display.timestamp(obj.created_at)
+
+    @admin.display(description="Updated")
+    def updated(self, obj: Message) -> str:
+        return display.timestamp(obj.updated_at)
+
+    @admin.display(description="Invoice")
+    def subject_column(self, obj: Message) -> str:
+        return self.subject_link(obj)
+
+    @admin.display(description="Subject")
+    def subject_link(self, obj: Message) -> str:
+        url = self.subject_url(obj)
+        label = obj.subject_label or "—"
+        return format_html('<a href="{}">{}</a>', url, label) if url else label
+
+    def subject_url(self, obj: Message) -> str:
+        """Where the message's subject is shown (the sending site knows): nowhere here."""
+        return ""
+
+    @admin.display(description="Customer")
+    def recipient_column(self, obj: Message) -> str:
+        if not obj.recipient_ref:
+            return obj.recipient_name or "—"
+        query = urlencode({"recipient": obj.recipient_ref})
+        return format_html('<a href="?{}">{}</a>', query, obj.recipient_name or obj.recipient_ref)
 
     @admin.display(description="Recipient")
     def recipient_masked(self, obj: Message) -> str:
         return mask_phone(obj.recipient) if obj.channel == "whatsapp" else obj.recipient
 
+    @admin.display(description="Purpose", ordering="purpose")
+    def purpose_column(self, obj: Message) -> str:
+        return self.purpose_words.get(obj.purpose, obj.purpose)
+
     @admin.display(description="Status", ordering="status")
     def status_display(self, obj: Message) -> str:
         return status_badge(obj)
 
+    @admin.display(description="Error")
+    def error_column(self, obj: Message) -> str:
+        return display.current_problem(obj) or "—"
+
+    @admin.display(description="Problem")
+    def problem(self, obj: Message) -> str:
+        text = display.current_problem(obj)
+        if not text:
+            return "None"
+        return format_html('{}<br><span class="help">{}</span>', text, self.problem_advice(obj))
+
+    def problem_advice(self, obj: Message) -> str:
+        kind = problems.describe(obj.error_kind)
+        return kind.sentence if kind else ""
+
+    @admin.display(description="Earlier problems")
+    def earlier_problems(self, obj: Message) -> str:
+        lines = display.earlier_problems(obj, list(obj.events.all()))
+        if not lines:
+            return "None"
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines))
+
+    @admin.display(description="Next attempt")
+    def next_attempt(self, obj: Message) -> str:
+        planned = display.next_attempt(obj)
+        return f"{planned[0]}: {planned[1]}" if planned else "None: the outcome is final"
+
+    @admin.display(description="Payload (phone numbers masked)")
+    def payload_masked(self, obj: Message) -> str:
+        return _json(display.masked(obj.payload, obj.recipient))
+
+    # --- retry and resend ---------------------------------------------------------------------
     def has_resend_permission(self, request) -> bool:
         return request.user.has_perm("notifications.change_message")
 
@@ -112,11 +343,36 @@ class MessageAdmin(ReadOnlyAdminMixin, LargeTableAdmin, admin.ModelAdmin):
     def resend_anyway(self, request, queryset):
         return self._resend(request, queryset, "resend", "resend_anyway")
 
+    def resend_row(self, message: Message, action: str) -> ResendRow:
+        will_fail = ""
+        if action == "retry" and problems.retry_fails(message.error_kind):
+            will_fail = problems.KINDS[message.error_kind].sentence
+        return ResendRow(
+            message=message,
+            subject=message.subject_label or "—",
+            recipient=message.recipient_name or self.recipient_masked(message),
+            purpose=self.purpose_column(message),
+            status=display.STATUS_WORDS.get(message.status, message.status),
+            problem=display.current_problem(message) or "None",
+            will_fail=will_fail,
+        )
+
+    def alternatives(self, request, rows: list[ResendRow]) -> list[tuple[str, str]]:
+        """(action, label) offered instead of a retry that will fail: none here."""
+        return []
+
     def _resend(self, request, queryset, action: str, action_name: str):
         if not self.has_resend_permission(request):
             raise PermissionDenied
+        selected = list(queryset)
+        hopeless = [self.resend_row(m, action) for m in selected]
+        hopeless = [row for row in hopeless if row.will_fail]
         eligible = [
-            m for m in queryset if m.is_active and m.status in pipeline.RETRYABLE_BY_HAND[action]
+            m
+            for m in selected
+            if m.is_active
+            and m.status in pipeline.RETRYABLE_BY_HAND[action]
+            and not (action == "retry" and problems.retry_fails(m.error_kind))
         ]
         if request.POST.get("confirmed") != "yes":
             title, meaning = RESEND_ACTIONS[action]
@@ -125,8 +381,10 @@ class MessageAdmin(ReadOnlyAdminMixin, LargeTableAdmin, admin.ModelAdmin):
                 "opts": self.opts,
                 "title": title + "?",
                 "meaning": meaning,
-                "eligible": eligible,
-                "skipped": queryset.count() - len(eligible),
+                "eligible": [self.resend_row(m, action) for m in eligible],
+                "hopeless": hopeless,
+                "alternatives": self.alternatives(request, hopeless),
+                "skipped": len(selected) - len(eligible) - len(hopeless),
                 "action_name": action_name,
                 "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
             }

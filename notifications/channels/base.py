@@ -159,6 +159,11 @@ class ChannelBackend(abc.ABC):
         return text.strip().casefold() in ("stop", "unsubscribe")
 
     @classmethod
+    def error_kind(cls, code: str) -> str:
+        """The ``notifications.problems`` kind of one of this channel's error codes, or ''."""
+        return ""
+
+    @classmethod
     def parse_webhook(cls, data: Any) -> WebhookBatch:
         """Normalize a provider webhook body (channels without webhooks: everything unparsed)."""
         return WebhookBatch(unparsed=[data])

@@ -82,6 +82,16 @@ class EmailBackend(ChannelBackend):
     accepted_status = "sent"  # the receiving mail server took it; nothing to poll afterwards
     polls = False
 
+    @classmethod
+    def error_kind(cls, code: str) -> str:
+        if code in ("smtp_recipients_refused", "esp_recipients_refused"):
+            return "unreachable"
+        if code in ("smtp_timeout", "esp_unknown"):
+            return "no_answer"
+        if code in ("smtp_connect", "esp_connect", "esp_429") or code.startswith("smtp_4"):
+            return "temporary"
+        return "refused" if code.startswith(("smtp_5", "esp_")) else ""
+
     def prepare(self, *, purpose: str, recipient: str, context: Mapping[str, Any]) -> Prepared:
         to = unique_addresses(context.get("to") or [a for a in [recipient] if a])
         if not to:

@@ -4,6 +4,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
+from notifications import problems
 from notifications import status as st
 
 
@@ -35,6 +36,22 @@ class Message(models.Model):
         help_text="Tells apart sends of one purpose about one subject (a reminder's step).",
     )
     recipient = models.CharField(max_length=320, help_text="E.164 phone or e-mail address.")
+    # What the sender tells about the message, for the delivery log's columns, filters and
+    # search (notifications knows no invoices): the subject in words, and whom it is for.
+    subject_label = models.CharField(
+        max_length=64, blank=True, default="", editable=False, help_text="An invoice's number."
+    )
+    recipient_ref = models.CharField(
+        max_length=64, blank=True, default="", editable=False, help_text="A customer's id."
+    )
+    recipient_name = models.CharField(max_length=200, blank=True, default="", editable=False)
+    recipient_suffix = models.CharField(
+        max_length=4,
+        blank=True,
+        default="",
+        editable=False,
+        help_text="A phone's last four digits: what its masked form shows, searchable.",
+    )
     payload = models.JSONField(default=dict, help_text="The rendered message as it is sent.")
     provider = models.CharField(max_length=30, blank=True)
     provider_message_id = models.CharField(max_length=128, null=True, blank=True)
@@ -54,6 +71,14 @@ class Message(models.Model):
     )
     last_error_code = models.CharField(max_length=60, blank=True)
     last_error_message = models.TextField(blank=True)
+    error_kind = models.CharField(
+        max_length=20,
+        blank=True,
+        default="",
+        editable=False,
+        choices=problems.CHOICES,
+        help_text="The current problem's kind; empty once the message made progress again.",
+    )
     created_by = models.CharField(max_length=100, blank=True)
     fallback_of = models.OneToOneField(
         "self",
@@ -94,14 +119,44 @@ class Message(models.Model):
             models.Index(
                 fields=["tenant_id", "status", "-created_at"], name="message_tenant_status"
             ),
+            # Every filter and search of the delivery log: one equality, then newest first.
+            *(
+                models.Index(fields=["tenant_id", name, "-created_at"], name=f"message_by_{name}")
+                for name in (
+                    "channel",
+                    "purpose",
+                    "error_kind",
+                    "recipient_ref",
+                    "recipient_suffix",
+                )
+            ),
+            models.Index(
+                fields=["tenant_id", "subject_label"], name="message_tenant_subject_label"
+            ),
+            models.Index(
+                fields=["tenant_id", "-created_at"],
+                condition=models.Q(status__in=problems.PROBLEM_STATUSES),
+                name="message_tenant_problems",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.channel} {self.purpose} → {self.status}"
+        about = f" about {self.subject_label}" if self.subject_label else ""
+        return f"{self.get_channel_display()} message{about} ({self.status})"
+
+    def save(self, *args, **kwargs):
+        if self.channel == self.Channel.WHATSAPP and not self.recipient_suffix:
+            self.recipient_suffix = phone_suffix(self.recipient)
+        super().save(*args, **kwargs)
 
     @property
     def is_final(self) -> bool:
         return self.status in st.FINAL
+
+
+def phone_suffix(phone: str) -> str:
+    digits = "".join(c for c in str(phone or "") if c.isdigit())
+    return digits[-4:] if len(digits) > 4 else ""
 
 
 class MessageEvent(models.Model):

@@ -2,7 +2,12 @@
 
 Accepted messages get their acks pushed to the registered webhook URLs after short delays
 (sent → delivered → read), unless the phone's last two digits script something else (SCRIPT).
-``GET /_sandbox/sends`` lists every sendTemplate call, for tests.
+``GET /_sandbox/sends`` lists every sendTemplate call and ``GET /_sandbox/hooks`` every ack
+pushed, for tests. ``POST /_sandbox/faults``
+``{"status": 500 | "hang": seconds, "seconds": N}`` makes every sendTemplate fail that way for N
+seconds (an outage: nothing is sent, no acks follow; the calls are recorded with ``fault``).
+With ``push_retries``, a push that is refused or answered 5xx is tried again after 0.5 s, 1 s,
+2 s… per URL, as a provider retries its webhooks.
 """
 
 import heapq
@@ -77,6 +82,7 @@ class SandboxConfig:
     latency: float = 0.0  # fixed delay before every sendTemplate answer
     ack_delay: float = 0.3  # between pushed acks
     hang: float = 30.0  # how long a "read timeout" phone keeps the caller waiting
+    push_retries: int = 0  # further tries of a push that failed (refused, timeout, 5xx)
     templates: list[dict[str, Any]] = field(default_factory=default_templates)
 
 
@@ -94,6 +100,7 @@ class Sandbox:
         self._seq = itertools.count()
         self._wake = threading.Condition(self.lock)
         self._stopping = False
+        self.fault: dict[str, Any] | None = None  # an outage window set by POST /_sandbox/faults
         self.server: ThreadingHTTPServer | None = None
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -123,6 +130,9 @@ class Sandbox:
         """(status, answer, headers) for one sendTemplate call; records it."""
         if self.config.latency:
             time.sleep(self.config.latency)
+        outage = self._outage(body)
+        if outage is not None:
+            return outage
         problem = self._invalid(body)
         if problem is not None:
             return problem
@@ -150,6 +160,41 @@ class Sandbox:
             time.sleep(self.config.hang)
             return 200, answer, {}
         return self._record(body, 200, answer)
+
+    def set_fault(self, spec: Any) -> tuple[int, dict]:
+        """Fail every sendTemplate for ``seconds``: with ``status`` (e.g. 500) or after ``hang``
+        seconds of silence (the caller's read timeout); ``{}`` ends the outage."""
+        if not isinstance(spec, dict):
+            return 400, {"message": "a JSON object is required"}
+        seconds = spec.get("seconds", 0)
+        status, hang = spec.get("status"), spec.get("hang")
+        if not isinstance(seconds, int | float) or (status is None and hang is None):
+            with self.lock:
+                self.fault = None
+            return 200, {"fault": None}
+        fault = {"status": int(status or 504), "hang": float(hang or 0)}
+        with self.lock:
+            self.fault = fault | {"until": time.time() + float(seconds)}
+        return 200, {"fault": fault, "seconds": seconds}
+
+    def _outage(self, body: Any) -> tuple[int, dict, dict] | None:
+        with self.lock:
+            fault = self.fault if self.fault and self.fault["until"] > time.time() else None
+        if fault is None:
+            return None
+        if fault["hang"]:
+            time.sleep(fault["hang"])
+        with self.lock:
+            self.sends.append(
+                {
+                    "body": body,
+                    "status": fault["status"],
+                    "answer": {"error": "Service Unavailable"},
+                    "at": time.time(),
+                    "fault": True,
+                }
+            )
+        return fault["status"], {"error": "Service Unavailable"}, {}
 
     def _invalid(self, body: Any) -> tuple[int, dict, dict] | None:
         if not isinstance(body, dict):
@@ -245,6 +290,9 @@ class Sandbox:
     def _push_loop(self) -> None:
         session = requests.Session()
         while (ack := self._next_push()) is not None:
+            if "_retry" in ack:
+                self._post(session, ack["url"], ack["_retry"], ack["attempt"])
+                continue
             if "_reply" in ack:
                 self._post_all(session, ack["_reply"])
                 continue
@@ -256,10 +304,19 @@ class Sandbox:
         with self.lock:
             urls = list(self.webhook_urls)
         for url in urls:
-            try:
-                session.post(url, json=body, timeout=5)
-            except requests.RequestException as exc:
-                logger.warning("sandbox: push failed: %s", type(exc).__name__)
+            self._post(session, url, body, 0)
+
+    def _post(self, session, url: str, body: dict, attempt: int) -> None:
+        try:
+            failed = session.post(url, json=body, timeout=5).status_code >= 500
+        except requests.RequestException as exc:
+            logger.warning("sandbox: push failed: %s", type(exc).__name__)
+            failed = True
+        if failed and attempt < self.config.push_retries:
+            retry = {"_retry": body, "url": url, "attempt": attempt + 1}
+            with self.lock:
+                due = time.time() + 0.5 * 2**attempt
+                heapq.heappush(self._pushes, (due, next(self._seq), retry))
 
 
 def _button_payload(sent_body: dict, button: Any) -> str | None:
@@ -410,6 +467,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
         elif method == "_sandbox/sends":
             with box.lock:
                 self._answer(200, {"sends": list(box.sends)})
+        elif method == "_sandbox/hooks":  # every ack pushed so far, by message id
+            with box.lock:
+                self._answer(200, {"hooks": {k: list(v) for k, v in box.hooks.items()}})
         else:
             self._answer(404, {"error": "Not found"})
 
@@ -425,6 +485,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
             self._set_webhook(body)
         elif method == "_sandbox/reply":
             self._answer(*self.sandbox.reply(body))
+        elif method == "_sandbox/faults":
+            self._answer(*self.sandbox.set_fault(body))
         else:
             self._answer(404, {"error": "Not found"})
 

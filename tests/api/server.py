@@ -24,10 +24,19 @@ def database_url() -> str:
 
 
 @contextmanager
-def gunicorn(*, workers: int, env: dict, extra_args: tuple[str, ...] = (), log=None):
+def gunicorn(
+    *,
+    workers: int,
+    env: dict,
+    extra_args: tuple[str, ...] = (),
+    log=None,
+    ready_path: str = "/api/v0/schema/",
+):
     """Yield the port of a gunicorn serving config.wsgi; the socket is bound before it starts.
 
     ``env`` is laid over this process's environment; a ``None`` value removes the variable.
+    It is ready when ``ready_path`` answers 200 (``/healthz`` for a server whose database is
+    meant to be down).
     """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -49,7 +58,7 @@ def gunicorn(*, workers: int, env: dict, extra_args: tuple[str, ...] = (), log=N
     )
     sock.close()  # gunicorn holds its own copy
     try:
-        wait_ready(port, process)
+        wait_ready(port, process, path=ready_path)
         yield port
     finally:
         process.terminate()
@@ -60,15 +69,17 @@ def gunicorn(*, workers: int, env: dict, extra_args: tuple[str, ...] = (), log=N
             process.wait()
 
 
-def wait_ready(port: int, process: subprocess.Popen, timeout: float = 120) -> None:
-    # Generous: the probe builds the whole OpenAPI schema, slow on a machine under load.
+def wait_ready(
+    port: int, process: subprocess.Popen, timeout: float = 120, path: str = "/api/v0/schema/"
+) -> None:
+    # Generous: the default probe builds the whole OpenAPI schema, slow on a loaded machine.
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited with {process.returncode}")
         with contextlib.suppress(OSError):  # not listening yet
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/api/v0/schema/")
+            conn.request("GET", path)
             if conn.getresponse().status == 200:
                 return
         time.sleep(0.2)

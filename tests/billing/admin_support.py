@@ -3,7 +3,8 @@
 from decimal import Decimal
 
 from billing.approvals.services import invoice_finalize_or_request
-from billing.models import CustomerContact, TaxComponent
+from billing.bulk.services import bulk_job_create
+from billing.models import CustomerContact, Invoice, TaxComponent
 from billing.services.actors import Actor
 from billing.services.payments import payment_record
 from billing.services.roles import staff_user_set
@@ -55,6 +56,13 @@ def build_tenant(marker: str):
         username=f"{marker.lower()}-maker", password="pw-12345", organization=org, role="clerk"
     )
     approval_for(draft, maker.user)
+    bulk_job_create(
+        organization=org,
+        kind="finalize",
+        invoices=Invoice.objects.filter(pk=draft.pk),
+        selection={"ids": [str(draft.pk)]},
+        actor=Actor.for_user(maker.user),
+    )
     return org
 
 

@@ -64,4 +64,9 @@ def test_the_admin_invoice_list_shows_the_summary(admin_client, django_capture_o
         invoice_send_email(invoice=invoice, actor=API)
         invoice_send_whatsapp(invoice=invoice, actor=API)
     html = admin_client.get(reverse("admin:billing_invoice_changelist")).content.decode()
-    assert '<td class="field-delivery_summary">E-mail: sent · WhatsApp: rejected</td>' in html
+    assert (
+        '<td class="field-delivery_summary">'
+        'E-mail: <span class="message-status tone-good" data-status="sent">Sent</span> · '
+        'WhatsApp: <span class="message-status tone-problem" data-status="rejected">Not sent</span>'
+        "</td>"
+    ) in html

@@ -1,19 +1,19 @@
 """A local SMTP server for tests and benchmarks (no Django needed)."""
 
 
-def free_port() -> int:
+def free_port(host: str = "127.0.0.1") -> int:
     import socket
 
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
+        sock.bind((host, 0))
         return sock.getsockname()[1]
 
 
 class SmtpSink:
     """An aiosmtpd server on a free loopback port; ``refuse`` / ``stall`` shape its answers."""
 
-    def __init__(self, *, refuse: str = "", stall_seconds: float = 0.0):
-        self.refuse, self.stall_seconds = refuse, stall_seconds
+    def __init__(self, *, refuse: str = "", stall_seconds: float = 0.0, host: str = "127.0.0.1"):
+        self.refuse, self.stall_seconds, self.host = refuse, stall_seconds, host
         self.received: list = []
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -33,7 +33,7 @@ class SmtpSink:
     def __enter__(self):
         from aiosmtpd.controller import Controller
 
-        self.controller = Controller(self, hostname="127.0.0.1", port=free_port())
+        self.controller = Controller(self, hostname=self.host, port=free_port(self.host))
         self.controller.start()
         self.port = self.controller.port
         return self

@@ -143,6 +143,10 @@ class WhatsAppBackend(ChannelBackend):
             self._config = channel_config(self.tenant_id)
         return self._config
 
+    @classmethod
+    def error_kind(cls, code: str) -> str:
+        return errors.error_kind(code)
+
     # --- building -----------------------------------------------------------------------------
     def prepare(self, *, purpose: str, recipient: str, context: Mapping[str, Any]) -> Prepared:
         phone = e164(recipient)

@@ -45,3 +45,34 @@ def retry_delay(code: str) -> float | None:
     if code in RETRY_AFTER_SECONDS:
         return RETRY_AFTER_SECONDS[code]
     return 0 if code in RETRYABLE else None
+
+
+# What each code means for a person deciding on a retry (``notifications.problems`` kinds).
+KINDS = {
+    "131026": "unreachable",  # not a WhatsApp user / message undeliverable
+    "130472": "unreachable",  # the user's number is part of an experiment
+    "131047": "refused",  # more than 24 hours since the customer last wrote
+    "template_not_defined": "setup",
+    "132000": "setup",
+    "132001": "setup",
+    "190": "setup",  # the channel's token
+    "http_401": "setup",
+    "http_403": "setup",
+    "connect_failed": "temporary",
+    "http_429": "temporary",
+    "timeout": "no_answer",
+    "connection_lost": "no_answer",
+    "request_error": "no_answer",
+    "no_id": "no_answer",
+    "unexpected_answer": "no_answer",
+}
+
+
+def error_kind(code: str) -> str:
+    if code in KINDS:
+        return KINDS[code]
+    if code in RETRYABLE or code in RETRY_AFTER_SECONDS:
+        return "temporary"
+    if code.startswith("http_5"):
+        return "no_answer"
+    return "refused" if code.startswith("http_4") or code == "refused" else ""

@@ -18,6 +18,12 @@ class Command(BaseCommand):
         parser.add_argument("--latency", type=float, default=0.0, help="Seconds per sendTemplate.")
         parser.add_argument("--ack-delay", type=float, default=0.3, help="Seconds between acks.")
         parser.add_argument("--hang", type=float, default=30.0, help="Read-timeout phones wait.")
+        parser.add_argument(
+            "--host", default="127.0.0.1", help="Address to listen on (a host's own address)."
+        )
+        parser.add_argument(
+            "--push-retries", type=int, default=0, help="Tries again of a failed ack push."
+        )
         parser.add_argument("--seconds", type=float, default=0, help="Stop after (0: never).")
         parser.add_argument(
             "--reply",
@@ -38,10 +44,11 @@ class Command(BaseCommand):
             latency=options["latency"],
             ack_delay=options["ack_delay"],
             hang=options["hang"],
+            push_retries=options["push_retries"],
         )
         for template in config.templates:
             template["namespace"] = settings.ONEMSG_TEMPLATE_NAMESPACE
-        sandbox = Sandbox(config).start(port=options["port"])
+        sandbox = Sandbox(config).start(host=options["host"], port=options["port"])
         self.stdout.write(f"1MSG sandbox on {sandbox.url}/{config.channel_id}/ (Bearer token set)")
         for digits, behaviour in SCRIPT.items():
             self.stdout.write(f"  phone ending {digits}: {behaviour}")
