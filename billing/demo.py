@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from billing.models import Customer, Invoice, Organization, Product, Tax, TaxComponent, Wallet
 from billing.models.memberships import Role
+from billing.models.recurring import add_months
 from billing.services.actors import Actor
 from billing.services.invoices import (
     ItemInput,
@@ -19,6 +20,7 @@ from billing.services.invoices import (
 )
 from billing.services.organizations import organization_create
 from billing.services.payments import payment_record
+from billing.services.recurring import recurring_create
 from billing.services.roles import staff_user_set
 
 DEMO_SLUG = "demo"
@@ -192,9 +194,32 @@ def load_demo() -> tuple[Organization, bool]:
     wallet = Wallet.objects.create(
         organization=org, address="0x742d35Cc6634C0532925a3b844Bc454e4438f44e"
     )
-    _invoices(org, _customers(org), _products(org), _taxes(org), wallet)
+    customers, products = _customers(org), _products(org)
+    _invoices(org, customers, products, _taxes(org), wallet)
+    _schedule(org, customers["jane"], products["hosting"], wallet)
     _staff(org)
     return org, True
+
+
+def _schedule(org, customer, product, wallet) -> None:
+    """Monthly hosting for Jane from next month: nothing is created before its send date."""
+    template = {
+        "name": "Hosting (monthly)",
+        "email": customer.email,
+        "customer_id": str(customer.pk),
+        "walletId": str(wallet.pk),
+        "items": [{"product_id": str(product.pk), "quantity": "1"}],
+        "delivery": "EMAIL",
+        "payment_link": True,
+        "payment_methods": ["BANK_TRANSFER"],
+        "status": "OPEN",
+        "partial_payment": False,
+        "taxId": None,
+    }
+    start = add_months(timezone.localdate().replace(day=1), 1)
+    recurring_create(
+        organization=org, template=template, frequency="MONTHLY", count=12, start_date=start
+    )
 
 
 def _staff(org: Organization) -> None:

@@ -57,6 +57,14 @@ class TaxRow:
     taxable: str  # "" for a fixed amount (a fee, never part of a base)
     amount: str
 
+    @property
+    def label(self) -> str:
+        """ "VAT 19% of 200.00 EUR"; a name that carries its rate ("Sales tax 8.5%") once."""
+        if not self.rate:
+            return self.name
+        head = self.name if self.rate in self.name else f"{self.name} {self.rate}"
+        return f"{head} of {self.taxable}"
+
 
 @dataclass(frozen=True)
 class Party:

@@ -11,6 +11,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel import Locale, UnknownLocaleError
 from babel.numbers import format_currency, format_decimal, get_currency_precision, list_currencies
+from django.conf import settings
+from django.utils import translation
 
 # Tokens that babel does not know but invoices are issued in (the Devdraft contract uses USDC).
 EXTRA_CURRENCY_PRECISION = {"USDC": 2, "USDT": 2, "EURC": 2}
@@ -82,8 +84,9 @@ def format_money(minor: int, currency: str, locale: str = "en", *, style: str = 
     """Format an amount for people.
 
     ``style="code"``: grouped number then the ISO code, minor digits only when non-zero
-    (``49,900 RUB``, ``49,900.50 RUB``). ``style="symbol"``: the locale's own currency format
-    (``49 900,00 ₽`` for ``ru``).
+    (``49,900 RUB``, ``49,900.50 RUB``); ``style="exact"``: every minor digit of the currency
+    (``49,900.00 RUB``, ``12.345 KWD``, ``49,900 JPY``). ``style="symbol"``: the locale's own
+    currency format (``49 900,00 ₽`` for ``ru``).
     """
     major = to_major(minor, currency)
     loc = _babel_locale(locale)
@@ -91,9 +94,25 @@ def format_money(minor: int, currency: str, locale: str = "en", *, style: str = 
         if currency in EXTRA_CURRENCY_PRECISION:
             return f"{format_decimal(major, locale=loc, decimal_quantization=False)} {currency}"
         return format_currency(major, currency, locale=loc)
-    digits = exponent(currency) if major != major.to_integral_value() else 0
+    exact = style == "exact" or major != major.to_integral_value()
+    digits = exponent(currency) if exact else 0
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
     return f"{format_decimal(major, format=pattern, locale=loc)} {currency}"
+
+
+def staff_locale() -> str:
+    """The locale staff read the admin in: the active language (``LANGUAGE_CODE`` unless a
+    request activated another one)."""
+    return translation.get_language() or settings.LANGUAGE_CODE
+
+
+def format_amount(minor: int, currency: str, locale: str | None = None) -> str:
+    """The one helper for an amount people read in the admin, its audit lines and the
+    customer's documents (PDF, pay page, e-mail, statement): every minor digit of the currency,
+    so a column never mixes ``2,550 USD`` with ``216.75 USD`` (``2,550.00 USD``,
+    ``12.345 KWD``, ``49,900 JPY``), grouped for ``locale`` (the customer's, on their documents)
+    or else the staff user's."""
+    return format_money(minor, currency, locale or staff_locale(), style="exact")
 
 
 def allocate(total: int, weights: list[int]) -> list[int]:

@@ -9,6 +9,7 @@ from billing.admin import (
     invoices,
     members,
     organizations,
+    recurring,
     webhooks,
 )
 
@@ -23,5 +24,6 @@ __all__ = [
     "invoices",
     "members",
     "organizations",
+    "recurring",
     "webhooks",
 ]

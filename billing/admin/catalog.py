@@ -3,7 +3,7 @@ from django.contrib import admin
 
 from billing.admin.scoping import ScopedAdmin, ScopedInline
 from billing.models import Product, Tax, TaxComponent, Wallet
-from billing.money import MoneyError, format_money, to_major, to_minor
+from billing.money import MoneyError, format_amount, to_major, to_minor
 
 
 class ProductForm(forms.ModelForm):
@@ -43,7 +43,7 @@ class ProductAdmin(ScopedAdmin, admin.ModelAdmin):
 
     @admin.display(description="Price", ordering="unit_price")
     def price_display(self, obj: Product) -> str:
-        return format_money(obj.unit_price, obj.currency, obj.organization.locale)
+        return format_amount(obj.unit_price, obj.currency)
 
 
 class TaxComponentInline(ScopedInline, admin.TabularInline):

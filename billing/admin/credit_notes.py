@@ -4,20 +4,19 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 
+from billing.admin.invoice_pages import InvoicePagesMixin, call_service, invoice_row_or_404
 from billing.admin.scoping import ScopedInline
 from billing.credit_note_pdf import credit_note_filename, render_credit_note_pdf
-from billing.errors import BillingError
 from billing.models import CreditNote, Invoice
 from billing.money import MoneyError, to_minor
 from billing.services.actors import Actor
 from billing.services.credit_notes import CREDITABLE, credit_note_issue
+from billing.services.roles import role_allows
 from config.admin import ReadOnlyAdminMixin
 
 
@@ -47,10 +46,12 @@ class CreditNoteInline(ScopedInline, ReadOnlyAdminMixin, admin.TabularInline):
 
     @admin.display(description="Split")
     def split_display(self, obj: CreditNote) -> str:
-        return (
-            f"{obj.money(obj.pre_payment_amount)} off the amount due, "
-            f"{obj.money(obj.refund_amount)} refunded, {obj.money(obj.credit_amount)} as credit"
-        )
+        parts = [
+            (obj.pre_payment_amount, "off the amount due"),
+            (obj.refund_amount, "refunded"),
+            (obj.credit_amount, "as credit"),
+        ]
+        return ", ".join(f"{obj.money(minor)} {words}" for minor, words in parts if minor)
 
     @admin.display(description="PDF")
     def pdf_link(self, obj: CreditNote) -> str:
@@ -58,21 +59,20 @@ class CreditNoteInline(ScopedInline, ReadOnlyAdminMixin, admin.TabularInline):
         return format_html('<a href="{}">{}.pdf</a>', url, obj.number)
 
 
-class CreditNoteAdminMixin:
+class CreditNoteAdminMixin(InvoicePagesMixin):
     """Mixed into ``InvoiceAdmin``: the "Issue credit note" page behind the change page."""
 
     def get_urls(self):
-        view = self.admin_site.admin_view
         return [
-            path(
-                "<path:object_id>/credit-note/",
-                view(self.credit_note_view),
-                name="billing_invoice_credit_note",
-            ),
-            path(
-                "<path:object_id>/credit-note/<uuid:note_id>/pdf/",
-                view(self.credit_note_pdf_view),
-                name="billing_invoice_credit_note_pdf",
+            *self.invoice_page_urls(
+                [
+                    ("credit-note/", self.credit_note_view, "credit_note"),
+                    (
+                        "credit-note/<uuid:note_id>/pdf/",
+                        self.credit_note_pdf_view,
+                        "credit_note_pdf",
+                    ),
+                ]
             ),
             *super().get_urls(),
         ]
@@ -87,51 +87,55 @@ class CreditNoteAdminMixin:
     def change_view(self, request, object_id, form_url="", extra_context=None):
         invoice = self.get_object(request, object_id)
         extra_context = extra_context or {}
-        extra_context["can_credit"] = invoice is not None and invoice.status in CREDITABLE
+        extra_context["can_credit"] = (
+            invoice is not None
+            and invoice.status in CREDITABLE
+            and role_allows(
+                user=request.user, organization_id=invoice.organization_id, action="credit_note"
+            )
+        )
         return super().change_view(request, object_id, form_url, extra_context)
 
     def credit_note_view(self, request, object_id):
         invoice = self._invoice_or_404(request, object_id)
         form = CreditNoteForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            if not self.has_change_permission(request):
-                raise PermissionDenied
-            done = self._issue(request, invoice, form)
-            if done is not None:
-                return done
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": f"Issue a credit note on {invoice}",
-            "invoice": invoice,
-            "form": form,
-            "amount_due": invoice.money(invoice.amount_due, style="symbol"),
-            "amount_paid": invoice.money(invoice.amount_paid, style="symbol"),
-        }
-        return TemplateResponse(request, "admin/billing/invoice/credit_note_form.html", context)
+        if self.submitted(request, form):
+            note = self._issue(request, invoice, form)
+            if note is not None:
+                self.message_user(request, f"Credit note {note} issued.", messages.SUCCESS)
+                return redirect(self._change_url(invoice))
+        return self.render_invoice_page(
+            request,
+            invoice,
+            template="credit_note_form.html",
+            title=f"Issue a credit note on {invoice}",
+            form=form,
+            amount_due=invoice.money(invoice.amount_due),
+            amount_paid=invoice.money(invoice.amount_paid),
+        )
 
     def _issue(self, request, invoice: Invoice, form: CreditNoteForm):
         data = form.cleaned_data
         try:
-            note = credit_note_issue(
-                invoice=invoice,
-                reason=data["reason"],
-                amount=to_minor(data["amount"], invoice.currency),
-                refund_amount=to_minor(data["refund_amount"] or 0, invoice.currency),
-                memo=data["memo"],
-                actor=Actor.for_user(request.user),
-            )
-        except (BillingError, MoneyError) as exc:
+            amount = to_minor(data["amount"], invoice.currency)
+            refund = to_minor(data["refund_amount"] or 0, invoice.currency)
+        except MoneyError as exc:
             form.add_error(None, str(exc))
             return None
-        self.message_user(request, f"Credit note {note} issued.", messages.SUCCESS)
-        return redirect(self._change_url(invoice))
+        return call_service(
+            form,
+            credit_note_issue,
+            invoice=invoice,
+            reason=data["reason"],
+            amount=amount,
+            refund_amount=refund,
+            memo=data["memo"],
+            actor=Actor.for_user(request.user),
+        )
 
     def credit_note_pdf_view(self, request, object_id, note_id):
         invoice = self._invoice_or_404(request, object_id)
-        note = CreditNote.objects.filter(invoice=invoice, pk=note_id).first()
-        if note is None:
-            raise Http404("No such credit note")
+        note = invoice_row_or_404(CreditNote, invoice, note_id, "credit note")
         response = HttpResponse(render_credit_note_pdf(note), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="{credit_note_filename(note)}"'
         return response

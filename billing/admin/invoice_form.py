@@ -17,7 +17,7 @@ from billing.admin.scoping import ScopedInline, current_organization
 from billing.errors import BillingError
 from billing.models import Invoice, InvoiceItem, Organization, Product
 from billing.models.choices import PaymentMethod
-from billing.money import format_money
+from billing.money import format_amount
 from billing.services import draft_rules as rules
 from billing.services.invoices import invoice_check_lines
 
@@ -30,9 +30,9 @@ def default_payment_methods(organization: Organization) -> list[str]:
     return [m for m in PaymentMethod.values if given.get(m)] or [PaymentMethod.BANK_TRANSFER]
 
 
-def product_label(product: Product, locale: str) -> str:
-    """``Consulting — 120 EUR``: what a line will cost, in the product's currency."""
-    return f"{product.name} — {format_money(product.unit_price, product.currency, locale)}"
+def product_label(product: Product) -> str:
+    """``Consulting — 120.00 EUR``: what a line will cost, in the product's currency."""
+    return f"{product.name} — {format_amount(product.unit_price, product.currency)}"
 
 
 class ShownOrganization(forms.Widget):
@@ -192,7 +192,7 @@ class InvoiceItemInline(ScopedInline, DraftOnlyInlineMixin, admin.TabularInline)
         field = formset.form.base_fields.get("product")
         if field is not None and org is not None:
             field.queryset = field.queryset.filter(organization=org)
-            field.label_from_instance = lambda product: product_label(product, org.locale)
+            field.label_from_instance = product_label
         return formset
 
     def _money(self, obj, minor):

@@ -13,7 +13,7 @@ from django.forms import formset_factory
 from billing.documents import _tax_rows as tax_rows  # the PDF's rows: one wording of a rate
 from billing.errors import BillingError
 from billing.models import Customer, Invoice, Organization, Product, Tax
-from billing.money import is_known_currency
+from billing.money import is_known_currency, staff_locale
 from billing.services.invoice_preview import DraftPrice, draft_price
 from billing.services.invoices import ItemInput
 
@@ -108,7 +108,7 @@ def price_posted_form(data, organization: Organization) -> DraftPrice:
 def totals_of(invoice: Invoice, lines) -> dict:
     """What the totals panel shows: every amount formatted by the invoice's money helper, and
     the exact minor units next to it."""
-    locale = invoice.organization.locale
+    locale = staff_locale()
 
     def money(minor: int) -> str:
         return invoice.money(minor, locale)
@@ -119,7 +119,7 @@ def totals_of(invoice: Invoice, lines) -> dict:
         "subtotal": money(invoice.subtotal),
         "taxes": [
             {
-                "label": f"{row.name} {row.rate}".strip(),
+                "label": row.name if row.rate in row.name else f"{row.name} {row.rate}",
                 "taxable": row.taxable,
                 "amount": row.amount,
             }

@@ -5,14 +5,11 @@ from datetime import datetime, time
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 
-from billing.errors import BillingError
+from billing.admin.invoice_pages import InvoicePagesMixin, call_service, invoice_row_or_404
 from billing.models import Invoice, Payment
 from billing.models.choices import PaymentMethod
 from billing.money import MoneyError, to_major, to_minor
@@ -48,19 +45,20 @@ class ReversalForm(forms.Form):
     reason = forms.CharField(max_length=300, help_text="Why the payment is taken back.")
 
 
-class PaymentAdminMixin:
+class PaymentAdminMixin(InvoicePagesMixin):
     """Mixed into ``InvoiceAdmin``: the "Record payment" and "Reverse payment" pages."""
 
     def get_urls(self):
-        view = self.admin_site.admin_view
         return [
-            path(
-                "<path:object_id>/payment/", view(self.payment_view), name="billing_invoice_payment"
-            ),
-            path(
-                "<path:object_id>/payment/<uuid:payment_id>/reverse/",
-                view(self.reverse_payment_view),
-                name="billing_invoice_reverse_payment",
+            *self.invoice_page_urls(
+                [
+                    ("payment/", self.payment_view, "payment"),
+                    (
+                        "payment/<uuid:payment_id>/reverse/",
+                        self.reverse_payment_view,
+                        "reverse_payment",
+                    ),
+                ]
             ),
             *super().get_urls(),
         ]
@@ -74,71 +72,64 @@ class PaymentAdminMixin:
                 "method": (invoice.payment_methods or [PaymentMethod.BANK_TRANSFER])[0],
             },
         )
-        if request.method == "POST" and form.is_valid():
-            if not self.has_change_permission(request):
-                raise PermissionDenied
-            done = self._record(request, invoice, form)
-            if done is not None:
-                return done
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": f"Record a payment on {invoice}",
-            "invoice": invoice,
-            "form": form,
-            "amount_due": invoice.money(invoice.amount_due),
-        }
-        return TemplateResponse(request, "admin/billing/invoice/payment_form.html", context)
+        if self.submitted(request, form):
+            recorded = self._record(request, invoice, form)
+            if recorded is not None:
+                self.message_user(request, "Payment recorded.", messages.SUCCESS)
+                for warning in recorded.warnings:
+                    self.message_user(request, warning, messages.WARNING)
+                return redirect(self._change_url(invoice))
+        return self.render_invoice_page(
+            request,
+            invoice,
+            template="payment_form.html",
+            title=f"Record a payment on {invoice}",
+            form=form,
+            amount_due=invoice.money(invoice.amount_due),
+        )
 
     def _record(self, request, invoice: Invoice, form: PaymentForm):
         data = form.cleaned_data
         try:
-            recorded = payment_record(
-                invoice=invoice,
-                amount=to_minor(data["amount"], invoice.currency),
-                method=data["method"],
-                reference=data["reference"],
-                paid_at=paid_at_for(invoice, data["paid_on"]),
-                actor=Actor.for_user(request.user),
-            )
-        except (BillingError, MoneyError) as exc:
+            amount = to_minor(data["amount"], invoice.currency)
+        except MoneyError as exc:
             form.add_error(None, str(exc))
             return None
-        self.message_user(request, "Payment recorded.", messages.SUCCESS)
-        for warning in recorded.warnings:
-            self.message_user(request, warning, messages.WARNING)
-        return redirect(self._change_url(invoice))
+        return call_service(
+            form,
+            payment_record,
+            invoice=invoice,
+            amount=amount,
+            method=data["method"],
+            reference=data["reference"],
+            paid_at=paid_at_for(invoice, data["paid_on"]),
+            actor=Actor.for_user(request.user),
+        )
 
     def reverse_payment_view(self, request, object_id, payment_id):
         invoice = self._invoice_or_404(request, object_id)
-        payment = Payment.objects.filter(invoice=invoice, pk=payment_id).first()
-        if payment is None:
-            raise Http404("No such payment")
+        payment = invoice_row_or_404(Payment, invoice, payment_id, "payment")
         form = ReversalForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            if not self.has_change_permission(request):
-                raise PermissionDenied
-            try:
-                payment_reverse(
-                    payment=payment,
-                    reason=form.cleaned_data["reason"],
-                    actor=Actor.for_user(request.user),
-                )
-            except BillingError as exc:
-                form.add_error(None, " ".join(exc.messages))
-            else:
+        if self.submitted(request, form):
+            reversal = call_service(
+                form,
+                payment_reverse,
+                payment=payment,
+                reason=form.cleaned_data["reason"],
+                actor=Actor.for_user(request.user),
+            )
+            if reversal is not None:
                 self.message_user(request, "Payment reversed.", messages.SUCCESS)
                 return redirect(self._change_url(invoice))
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": f"Reverse a payment on {invoice}?",
-            "invoice": invoice,
-            "payment": payment,
-            "amount": invoice.money(payment.amount, style="symbol"),
-            "form": form,
-        }
-        return TemplateResponse(request, "admin/billing/invoice/reverse_payment.html", context)
+        return self.render_invoice_page(
+            request,
+            invoice,
+            template="reverse_payment.html",
+            title=f"Reverse a payment on {invoice}?",
+            payment=payment,
+            amount=invoice.money(payment.amount),
+            form=form,
+        )
 
 
 def reverse_link(payment: Payment) -> str:

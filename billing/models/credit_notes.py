@@ -5,7 +5,7 @@ from django.db import models
 
 from billing.models.invoices import Invoice, InvoiceItem
 from billing.models.organizations import Organization
-from billing.money import format_money
+from billing.money import format_amount
 
 
 class CreditNoteSequence(models.Model):
@@ -78,8 +78,8 @@ class CreditNote(models.Model):
     def __str__(self) -> str:
         return self.number
 
-    def money(self, minor: int, style: str = "symbol") -> str:
-        return format_money(minor, self.currency, self.invoice.customer.locale, style=style)
+    def money(self, minor: int) -> str:
+        return format_amount(minor, self.currency)
 
 
 class CreditNoteLine(models.Model):

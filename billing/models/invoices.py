@@ -11,7 +11,7 @@ from billing.models.catalog import Product, Tax, Wallet
 from billing.models.choices import PaymentMethod
 from billing.models.customers import Customer
 from billing.models.organizations import Organization, validate_currency
-from billing.money import format_money
+from billing.money import format_amount
 
 
 def new_payment_token() -> str:
@@ -181,8 +181,10 @@ class Invoice(models.Model):
             self.status, due_date=self.due_date, amount_paid=self.amount_paid, today=today
         )
 
-    def money(self, minor: int, locale: str | None = None, style: str = "code") -> str:
-        return format_money(minor, self.currency, locale or self.customer.locale, style=style)
+    def money(self, minor: int, locale: str | None = None) -> str:
+        """An amount of this invoice: in ``locale`` on the customer's documents, else the
+        staff user's (the admin, audit lines, errors)."""
+        return format_amount(minor, self.currency, locale)
 
 
 class InvoiceItem(models.Model):
@@ -226,7 +228,7 @@ class Payment(models.Model):
         indexes = [models.Index(fields=["paid_at"], name="payment_paid_at")]
 
     def __str__(self) -> str:
-        return f"{self.invoice} {self.amount}"
+        return f"Payment of {self.invoice.money(self.amount)} on {self.invoice}"
 
 
 class InvoiceEvent(models.Model):

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing.models import Organization
-from billing.money import format_money
+from billing.money import format_amount
 from billing.reports import charts, selectors
 from billing.reports.periods import local_start, local_today, month_start
 
@@ -83,7 +83,7 @@ def build(*, organization: Organization, now: datetime | None = None) -> Overvie
 
 
 def _money(organization, minor: int, currency: str) -> str:
-    return format_money(minor, currency, organization.locale)
+    return format_amount(minor, currency)
 
 
 def _currency_block(organization, summary, aging, now) -> CurrencyBlock:

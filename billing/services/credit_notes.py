@@ -153,15 +153,15 @@ def credit_note_issue(
 
 
 def credit_note_sentence(invoice: Invoice, note: CreditNote) -> str:
-    """The audit line: "Credit note CN-000001 of €20.00 (order change), €5.00 refunded"."""
+    """The audit line: "Credit note CN-000001 of 20 EUR (order change), 5 EUR refunded"."""
     sentence = (
-        f"Credit note {note.number} of {invoice.money(note.amount, style='symbol')} "
+        f"Credit note {note.number} of {invoice.money(note.amount)} "
         f"({note.get_reason_display().lower()})"
     )
     if note.refund_amount:
-        sentence += f", {invoice.money(note.refund_amount, style='symbol')} refunded"
+        sentence += f", {invoice.money(note.refund_amount)} refunded"
     if note.credit_amount:
-        sentence += f", {invoice.money(note.credit_amount, style='symbol')} left as credit"
+        sentence += f", {invoice.money(note.credit_amount)} left as credit"
     return sentence
 
 

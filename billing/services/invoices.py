@@ -303,7 +303,7 @@ def invoices_insert(organization, new: Sequence[NewInvoice], *, actor: Actor) ->
     now = timezone.now()
     opening = [n.invoice for n in new if n.opening]
     numbers = allocate_numbers(organization, len(opening), now) if opening else []
-    events = [_event(n.invoice, "", Status.DRAFT, actor=actor, note="created") for n in new]
+    events = [_event(n.invoice, "", Status.DRAFT, actor=actor, note="Draft created") for n in new]
     for invoice, number in zip(opening, numbers, strict=True):
         events.append(_open_move(invoice, number, actor=actor, now=now))
     Invoice.objects.bulk_create([n.invoice for n in new])
@@ -422,7 +422,7 @@ def _open_move(
         invoice,
         Status.OPEN,
         actor=actor,
-        note=f"number {invoice.number}",
+        note=f"Finalized as {invoice.number}",
         fields=[*fields, "sequence", "number", "finalized_at"],
     )
 
@@ -454,7 +454,7 @@ def invoice_void(*, invoice: Invoice, actor: Actor, note: str = "") -> Invoice:
     invoice = lock(invoice)
     before = figures.standing(invoice)
     invoice.voided_at = timezone.now()
-    _transition(invoice, Status.VOID, actor=actor, note=note, fields=["voided_at"])
+    _transition(invoice, Status.VOID, actor=actor, note=note or "Voided", fields=["voided_at"])
     figures.balance_moved(before, invoice)
     return invoice
 
@@ -466,7 +466,7 @@ def invoice_mark_uncollectible(*, invoice: Invoice, actor: Actor, note: str = ""
     )
     invoice = lock(invoice)
     before = figures.standing(invoice)
-    _transition(invoice, Status.UNCOLLECTIBLE, actor=actor, note=note)
+    _transition(invoice, Status.UNCOLLECTIBLE, actor=actor, note=note or "Marked uncollectible")
     figures.balance_moved(before, invoice)
     return invoice
 
@@ -506,6 +506,6 @@ def invoice_save_draft(*, invoice: Invoice, actor: Actor) -> Invoice:
         return invoice
     invoice.created_by = actor.user
     invoice.save(force_insert=True)
-    audit_event(invoice, "", Status.DRAFT, actor=actor, note="created")
+    audit_event(invoice, "", Status.DRAFT, actor=actor, note="Draft created")
     event_raise(organization=invoice.organization, type="invoice.created", invoice=invoice)
     return invoice

@@ -76,9 +76,9 @@ def duplicate_reference_warning(*, invoice: Invoice, reference: str) -> str | No
 
 
 def payment_note(invoice: Invoice, amount: int, method: str) -> str:
-    """The audit sentence, in words: "Payment of €100.00 by bank transfer"."""
+    """The audit sentence, in words: "Payment of 100 EUR by bank transfer"."""
     label = PaymentMethod(method).label.lower() if method in PaymentMethod.values else method
-    return f"Payment of {invoice.money(amount, style='symbol')} by {label}"
+    return f"Payment of {invoice.money(amount)} by {label}"
 
 
 @transaction.atomic
@@ -162,7 +162,7 @@ def payment_reverse(*, payment: Payment, reason: str, actor: Actor) -> PaymentRe
         payment=payment, reason=reason[:300], reversed_by=actor.user
     )
     invoice.amount_paid -= payment.amount
-    note = f"Payment of {invoice.money(payment.amount, style='symbol')} reversed: {reason}"
+    note = f"Payment of {invoice.money(payment.amount)} reversed: {reason}"
     if invoice.status == Invoice.Status.PAID:
         mark_unpaid(invoice, actor=actor, note=note)
     else:

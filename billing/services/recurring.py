@@ -60,20 +60,39 @@ def recurring_create(*, organization: Organization, **fields) -> RecurringInvoic
     return schedule
 
 
-@transaction.atomic
-def recurring_update(*, schedule: RecurringInvoice, **fields) -> RecurringInvoice:
-    """Changes apply to occurrences not created yet; the calendar is fixed once one exists."""
-    schedule = RecurringInvoice.objects.select_for_update().get(pk=schedule.pk)
+def _check_changes(schedule: RecurringInvoice, fields: dict) -> None:
     created = schedule.occurrences.count()
     moved = [f for f in FIXED_ONCE_STARTED if f in fields and fields[f] != getattr(schedule, f)]
     if created and moved:
         raise NotEditable(f"{', '.join(moved)} cannot change once invoices have been created")
     if fields.get("count", schedule.count) < created:
         raise InvalidInvoice(f"count cannot be lower than the {created} invoices already created")
+    if not created:
+        _check(RecurringInvoice(**{**_field_values(schedule), **fields}))
+
+
+def _field_values(schedule: RecurringInvoice) -> dict:
+    return {f.attname: getattr(schedule, f.attname) for f in RecurringInvoice._meta.concrete_fields}
+
+
+def recurring_check(
+    *, organization: Organization, schedule: RecurringInvoice | None = None, **fields
+) -> None:
+    """What ``recurring_create`` (no schedule) or ``recurring_update`` would refuse, raised
+    without saving anything: a form shows it before the save."""
+    if schedule is None:
+        _check(RecurringInvoice(organization=organization, **fields))
+    else:
+        _check_changes(schedule, fields)
+
+
+@transaction.atomic
+def recurring_update(*, schedule: RecurringInvoice, **fields) -> RecurringInvoice:
+    """Changes apply to occurrences not created yet; the calendar is fixed once one exists."""
+    schedule = RecurringInvoice.objects.select_for_update().get(pk=schedule.pk)
+    _check_changes(schedule, fields)
     for name, value in fields.items():
         setattr(schedule, name, value)
-    if not created:
-        _check(schedule)
     schedule.save(update_fields=[*fields, "updated_at"])
     return schedule
 

@@ -33,6 +33,8 @@ _SEE = {
         "creditnote",
         "creditnoteline",
         "invoiceevent",
+        "recurringinvoice",
+        "recurringoccurrence",
         "approvalrequest",
         "approvalevent",
         "bulkjob",
@@ -51,7 +53,16 @@ _SEE = {
         "whatsapptemplate",
     ],
 }
-_PREPARE = ["customer", "customercontact", "product", "tax", "taxcomponent", "wallet", "invoice"]
+_PREPARE = [
+    "customer",
+    "customercontact",
+    "product",
+    "tax",
+    "taxcomponent",
+    "wallet",
+    "invoice",
+    "recurringinvoice",
+]
 _SETTINGS = {
     "billing": ["apicredential", "webhookendpoint", "membership"],
     "notifications": ["defaultemailtemplate", "whatsappchannel", "whatsapptemplate"],
@@ -132,6 +143,15 @@ class RoleRequired(BillingError):
     """The acting staff user's role in the organization does not allow the action."""
 
     status_code = 403
+
+
+def role_allows(*, user, organization_id, action: str) -> bool:
+    """Whether ``user`` may do ``action`` in the organization: a page offers only these."""
+    try:
+        role_authorize(actor=Actor.for_user(user), organization_id=organization_id, action=action)
+    except RoleRequired:
+        return False
+    return True
 
 
 def role_authorize(*, actor: Actor, organization_id, action: str) -> None:

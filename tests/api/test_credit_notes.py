@@ -106,7 +106,7 @@ def test_refusals_are_envelopes_and_change_nothing(api):
     ]
     assert api.post(url, {"reason": "DUPLICATE", "amount": 2500.01}).json()["message"] == (
         "A credit of 2,500.01 USD exceeds what is left to credit on invoice "
-        f"{invoice['invoice_number']}: 2,500 USD"
+        f"{invoice['invoice_number']}: 2,500.00 USD"
     )
     on_draft = api.post(
         f"invoices/{draft['id']}/credit-notes", {"reason": "DUPLICATE", "amount": 1}

@@ -173,7 +173,9 @@ def test_overpayment_sub_cent_and_partial_refusals_change_nothing(api):
     invoice = create(api)
     over = api.post(f"invoices/{invoice['id']}/payments", {"amount": 2500.01, "method": "CASH"})
     assert over.status_code == 400
-    assert over.json()["message"] == ("Payment of 2,500.01 USD exceeds the amount due of 2,500 USD")
+    assert over.json()["message"] == (
+        "Payment of 2,500.01 USD exceeds the amount due of 2,500.00 USD"
+    )
     fine = api.post(f"invoices/{invoice['id']}/payments", {"amount": "0.001", "method": "CASH"})
     assert fine.json()["message"] == ["amount: USD amounts have at most 2 decimal places"]
     part = api.post(f"invoices/{invoice['id']}/payments", {"amount": 10, "method": "CASH"})

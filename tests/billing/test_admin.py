@@ -197,7 +197,7 @@ def test_record_payment_form(admin_client):
     invoice = make_invoice(lines=[(10000, 1)], status="OPEN", partial_payment=True)
     url = reverse("admin:billing_invoice_payment", args=[invoice.pk])
     refused = admin_client.post(url, {"amount": "100.01", "method": "CASH"})
-    assert "exceeds the amount due of 100 USD" in refused.content.decode()
+    assert "exceeds the amount due of 100.00 USD" in refused.content.decode()
     admin_client.post(url, {"amount": "40", "method": "CASH", "reference": "R1"})
     invoice.refresh_from_db()
     assert (invoice.amount_paid, invoice.display_status) == (4000, "PARTIALLYPAID")

@@ -537,7 +537,7 @@ def test_the_customers_time_zone_is_a_choice(client, django_user_model, org):
     data = {k: v for k, v in form.initial.items() if v is not None and k != "organization"}
     data |= {
         "time_zone": "Asia/Tokyo",
-        "preferred_channels": '["email"]',
+        "preferred_channels": "email",
         "contacts-TOTAL_FORMS": "0",
         "contacts-INITIAL_FORMS": "0",
     }

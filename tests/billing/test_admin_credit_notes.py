@@ -21,7 +21,7 @@ def test_admin_issues_a_credit_note_and_lists_it_with_its_pdf(admin_client):
     assert too_much.status_code == 200
     assert too_much.context["form"].non_field_errors() == [
         f"A credit of 100.01 EUR exceeds what is left to credit on invoice {invoice.number}: "
-        "100 EUR"
+        "100.00 EUR"
     ]
     assert CreditNote.objects.count() == 0
 
@@ -40,7 +40,7 @@ def test_admin_issues_a_credit_note_and_lists_it_with_its_pdf(admin_client):
     assert (invoice.status, invoice.amount_due) == ("PAID", 0)
     page = admin_client.get(change).content.decode()
     assert "CN-000001.pdf" in page
-    assert "€20.00 off the amount due, €5.00 refunded, €5.00 as credit" in page
+    assert "20.00 EUR off the amount due, 5.00 EUR refunded, 5.00 EUR as credit" in page
     pdf = admin_client.get(
         reverse("admin:billing_invoice_credit_note_pdf", args=[invoice.pk, note.pk])
     )

@@ -322,7 +322,7 @@ def test_objects_created_in_the_admin_belong_to_the_current_organization(bravo_c
             "status": "ACTIVE",
             "email": "walk-in@example.com",
             "locale": "en",
-            "preferred_channels": '["email"]',
+            "preferred_channels": "email",
             "contacts-TOTAL_FORMS": "0",
             "contacts-INITIAL_FORMS": "0",
         },

@@ -90,7 +90,7 @@ def test_demo_data_loads_once_and_covers_every_state():
     assert views == {"DRAFT", "OPEN", "PAID", "PARTIALLYPAID", "PASTDUE", "VOID", "UNCOLLECTIBLE"}
     alexey = Customer.objects.get(name="Alexey")
     assert (str(alexey.phone), alexey.whatsapp_consent) == ("+79001234567", True)
-    assert Invoice.objects.get(customer=alexey).money(4990000) == "49,900 RUB"
+    assert Invoice.objects.get(customer=alexey).money(4990000) == "49,900.00 RUB"
     assert {c.locale for c in Customer.objects.all()} >= {"en", "en-US", "de-DE", "ja-JP"}
 
 

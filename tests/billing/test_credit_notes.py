@@ -45,7 +45,7 @@ def test_a_credit_on_an_open_invoice_lowers_the_amount_due_first():
         0,
     )
     assert (invoice.status, invoice.amount_credited, invoice.amount_due) == ("OPEN", 2000, 5000)
-    assert invoice.events.last().note == "Credit note CN-000001 of €20.00 (order change)"
+    assert invoice.events.last().note == "Credit note CN-000001 of 20.00 EUR (order change)"
 
 
 def test_a_credit_beyond_the_amount_due_splits_exactly_into_refund_and_customer_credit():
@@ -70,8 +70,8 @@ def test_a_credit_beyond_the_amount_due_splits_exactly_into_refund_and_customer_
     assert (event.from_status, event.to_status, event.note) == (
         "OPEN",
         "PAID",
-        "Credit note CN-000001 of €50.00 (product unsatisfactory), €15.00 refunded, "
-        "€5.00 left as credit",
+        "Credit note CN-000001 of 50.00 EUR (product unsatisfactory), 15.00 EUR refunded, "
+        "5.00 EUR left as credit",
     )
 
 
@@ -87,7 +87,7 @@ def test_a_paid_invoice_is_refunded_in_full_by_a_credit_note():
     with pytest.raises(CreditRejected) as exc:
         credit_note_issue(invoice=invoice, reason="DUPLICATE", amount=1, actor=ACTOR)
     assert exc.value.messages == [
-        f"A credit of 0.01 EUR exceeds what is left to credit on invoice {invoice.number}: 0 EUR"
+        f"A credit of 0.01 EUR exceeds what is left to credit on invoice {invoice.number}: 0.00 EUR"
     ]
 
 
@@ -131,7 +131,7 @@ def test_refused_credit_notes_change_nothing_and_take_no_number():
         (dict(invoice=invoice, reason="DUPLICATE", amount=10001), "exceeds what is left"),
         (
             dict(invoice=invoice, reason="DUPLICATE", amount=100, refund_amount=1),
-            "refund_amount: at most the post-payment part, 0 EUR",
+            "refund_amount: at most the post-payment part, 0.00 EUR",
         ),
         (
             dict(

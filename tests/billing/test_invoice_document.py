@@ -55,8 +55,8 @@ def test_the_document_names_seller_buyer_supply_date_and_each_rate_with_its_base
     assert doc.buyer == documents.Party("Alexey Ivanov", "Rue 2, Paris", "FR40303265045")
     assert doc.supply_date == documents.format_day(invoice.supply_date, "en")
     assert doc.tax_rows == [
-        documents.TaxRow("VAT", "19%", "200 EUR", "38 EUR"),
-        documents.TaxRow("Levy", "2.5%", "238 EUR", "5.95 EUR"),
+        documents.TaxRow("VAT", "19%", "200.00 EUR", "38.00 EUR"),
+        documents.TaxRow("Levy", "2.5%", "238.00 EUR", "5.95 EUR"),
     ]
     assert invoice.total == 24395
 
@@ -71,14 +71,14 @@ def test_the_pdf_and_the_pay_page_carry_the_legal_details(client, invoice):
         "Rue 2, Paris",
         "VAT ID: FR40303265045",
         f"Supplied: {documents.format_day(invoice.supply_date, 'en')}",
-        "VAT 19% of 200 EUR 38 EUR",
-        "Levy 2.5% of 238 EUR 5.95 EUR",
+        "VAT 19% of 200.00 EUR 38.00 EUR",
+        "Levy 2.5% of 238.00 EUR 5.95 EUR",
     ):
         assert expected in pdf, expected
     html = client.get(f"/pay/{invoice.payment_token}/").content.decode()
     for expected in (
         "Acme Trading GmbH · Hauptstr. 1<br>10115 Berlin · VAT ID DE123456789",
-        "VAT 19% of 200 EUR",
+        "VAT 19% of 200.00 EUR",
         f"Supplied {documents.format_day(invoice.supply_date, 'en')}",
     ):
         assert expected in html, expected
@@ -88,3 +88,12 @@ def test_no_supply_date_line_when_it_is_the_issue_date():
     draft = make_invoice(OrganizationFactory(), supply_date=timezone.localdate())
     invoice = invoice_finalize(invoice=draft, actor=Actor(label="t"))
     assert documents.build(invoice).supply_date == ""
+
+
+def test_a_tax_named_with_its_rate_shows_the_rate_once():
+    named = documents.TaxRow("Sales tax 8.5%", "8.5%", "2,550.00 USD", "216.75 USD")
+    assert named.label == "Sales tax 8.5% of 2,550.00 USD"
+    assert documents.TaxRow("VAT", "19%", "200.00 EUR", "38.00 EUR").label == (
+        "VAT 19% of 200.00 EUR"
+    )
+    assert documents.TaxRow("Eco fee", "", "", "5.00 EUR").label == "Eco fee"

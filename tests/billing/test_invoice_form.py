@@ -114,9 +114,9 @@ CASES = {
         [(10000, "1"), (2550, "2")],
         compound_tax,
         {
-            "subtotal": "151 CAD",
+            "subtotal": "151.00 CAD",
             "taxes": [
-                {"label": "GST 5%", "taxable": "151 CAD", "amount": "7.55 CAD"},
+                {"label": "GST 5%", "taxable": "151.00 CAD", "amount": "7.55 CAD"},
                 {"label": "QST 9.975%", "taxable": "158.55 CAD", "amount": "15.81 CAD"},
             ],
             "total": "174.36 CAD",
@@ -162,9 +162,14 @@ def test_rows_not_filled_in_or_deleted_are_left_out(clerk, org):
 
     body = clerk.post(TOTALS, data).json()
 
-    assert (body["subtotal"], body["total"], body["taxes"]) == ("360 USD", "360 USD", [])
+    assert (body["subtotal"], body["total"], body["taxes"]) == ("360.00 USD", "360.00 USD", [])
     assert body["lines"] == [
-        {"name": product.name, "unit_price": "120 USD", "amount": "360 USD", "tax": "0 USD"},
+        {
+            "name": product.name,
+            "unit_price": "120.00 USD",
+            "amount": "360.00 USD",
+            "tax": "0.00 USD",
+        },
         None,
         None,
         None,
@@ -235,7 +240,7 @@ def test_a_drafts_totals_url_is_scoped_and_only_for_drafts(clerk, org):
     def url(invoice):
         return reverse("admin:billing_invoice_draft_totals", args=[invoice.pk])
 
-    assert clerk.post(url(draft), data).json()["total"] == "10 USD"
+    assert clerk.post(url(draft), data).json()["total"] == "10.00 USD"
     assert clerk.post(url(theirs), data).status_code == 404
     frozen = clerk.post(url(issued), data)
     assert frozen.status_code == 409
@@ -263,7 +268,7 @@ def test_the_add_page_presets_what_it_can_and_prices_the_choices(clerk, org):
     products = page.context["inline_admin_formsets"][0].formset.form.base_fields["product"]
     assert [label for _value, label in products.choices] == [
         "---------",
-        "Consulting — 120 USD",
+        "Consulting — 120.00 USD",
         "Setup — 0.001 KWD",
     ]
     html = page.content.decode()
@@ -328,7 +333,7 @@ def test_finalize_confirmation_names_the_number_the_recipients_and_no_approval(c
     assert "WhatsApp to <strong>+*******4567</strong>" in page
     assert "E-mail to" not in page
     assert "No approval needed." in page
-    assert "<td>3</td><td>" in page and "360 USD" in page
+    assert "<td>3</td><td>" in page and "360.00 USD" in page
     assert 'value="Yes, finalize and send"' in page
 
     draft.delivery = "EMAIL"
@@ -350,7 +355,8 @@ def test_finalize_confirmation_says_when_nothing_goes_out_and_when_approval_is_n
     page = finalize_page(clerk, draft)
     assert "If approved now, the invoice takes the number <strong>INV-000001</strong>" in page
     assert (
-        "Approval needed: the total of 1,000 USD reaches the approval threshold of 900 USD." in page
+        "Approval needed: the total of 1,000.00 USD reaches the approval threshold of 900.00 USD."
+        in page
     )
     assert 'value="Yes, ask for approval"' in page
     clerk.post(reverse("admin:billing_invoice_lifecycle", args=[draft.pk, "finalize"]))

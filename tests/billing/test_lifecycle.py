@@ -74,8 +74,8 @@ def test_partial_payments_when_allowed_then_paid():
 @pytest.mark.parametrize(
     ("partial", "amount", "message"),
     [
-        (False, 4000, "This invoice does not accept partial payments: pay the full 100 USD"),
-        (True, 10001, "Payment of 100.01 USD exceeds the amount due of 100 USD"),
+        (False, 4000, "This invoice does not accept partial payments: pay the full 100.00 USD"),
+        (True, 10001, "Payment of 100.01 USD exceeds the amount due of 100.00 USD"),
         (True, 0, "amount must be greater than 0"),
     ],
 )

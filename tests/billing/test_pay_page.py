@@ -37,7 +37,7 @@ def test_the_page_shows_the_invoice_amount_due_and_how_to_pay(client):
         "Consulting",
         "Hosting",
         "2,549.99 USD",  # total
-        "500 USD",  # paid
+        "500.00 USD",  # paid
         '<td class="num due" id="amount-due">2,049.99 USD</td>',
         'id="status">Partially paid',
         "IBAN DE89 3704 0044 0532 0130 00",
@@ -69,7 +69,7 @@ def test_a_paid_invoice_shows_paid_and_no_payment_instructions(client):
     payment_record(invoice=invoice, amount=254999, method="CASH", actor=Actor(label="t"))
     html = page(client, invoice).content.decode()
     assert 'id="status">Paid' in html
-    assert '<td class="num due" id="amount-due">0 USD</td>' in html
+    assert '<td class="num due" id="amount-due">0.00 USD</td>' in html
     assert "How to pay" not in html
 
 
@@ -240,7 +240,7 @@ def test_statuses_are_words_and_credit_notes_show_on_the_page_and_the_pdf(client
     html = page(client, invoice).content.decode()
     assert '<span class="status status-partiallypaid" id="status">Partially paid</span>' in html
     assert '<td class="num" id="amount-credited">49.99 USD</td>' in html
-    assert '<td class="num due" id="amount-due">2,000 USD</td>' in html
+    assert '<td class="num due" id="amount-due">2,000.00 USD</td>' in html
     pdf = pdf_text(page(client, invoice, "pdf/").content)
     assert "Status: Partially paid" in pdf
     assert "Credited 49.99 USD" in pdf

@@ -72,7 +72,7 @@ def test_a_payment_on_the_issue_date_is_accepted_and_audited_in_words():
     )
     assert recorded.payment.paid_at == day
     assert recorded.warnings == []
-    assert invoice.events.last().note == "Payment of €40.00 by bank transfer"
+    assert invoice.events.last().note == "Payment of 40.00 EUR by bank transfer"
 
 
 def test_a_duplicate_reference_is_recorded_with_a_warning():
@@ -106,7 +106,7 @@ def test_reversing_the_payment_of_a_paid_invoice_reopens_it_through_the_status_d
     assert (event.from_status, event.to_status, event.note) == (
         "PAID",
         "OPEN",
-        "Payment of €60.00 reversed: Booked twice",
+        "Payment of 60.00 EUR reversed: Booked twice",
     )
 
     payment_reverse(payment=first, reason="Wrong customer", actor=ACTOR)

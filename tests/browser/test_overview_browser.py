@@ -34,7 +34,7 @@ def test_the_overview_renders_its_charts_and_an_overdue_figure_opens_its_invoice
     assert page.locator("svg.chart").count() == 2
     assert page.locator("#chart-aging-USD rect").count() == 6
     cards = page.locator("#currency-USD .cards").first.inner_text()
-    assert "420 USD" in cards  # outstanding: 100 + 250 + 70
+    assert "420.00 USD" in cards  # outstanding: 100 + 250 + 70
     assert "Overdue (2)" in cards
     page.screenshot(path=os.path.join(artifacts_dir, "overview.png"), full_page=True)
 

@@ -28,7 +28,7 @@ def test_html_and_text_parts_carry_number_items_totals_and_pay_link():
     assert payload["preheader"] == "2,549.99 USD due on " + documents.build(invoice).due_date
     for part in (payload["html"], payload["text"]):
         assert "INV-000001" in part
-        for expected in ("Consulting", "CONS", "2,500 USD", "Hosting", "49.99 USD"):
+        for expected in ("Consulting", "CONS", "2,500.00 USD", "Hosting", "49.99 USD"):
             assert expected in part
         assert "2,549.99 USD" in part  # subtotal, total and amount due
         assert pay_url in part
@@ -55,7 +55,7 @@ def test_amounts_and_dates_follow_the_customer_locale():
     invoice = issued_invoice(locale="de")
     doc = documents.build(invoice)
     assert doc.total == "2.549,99 USD"
-    assert doc.lines[0].amount == "2.500 USD"
+    assert doc.lines[0].amount == "2.500,00 USD"
     payload = rendered(invoice)
     assert "2.549,99 USD" in payload["html"] and "2.549,99 USD" in payload["text"]
     assert doc.due_date in payload["text"]
@@ -80,7 +80,7 @@ def test_pdf_contains_number_items_totals_instructions_and_pay_link():
         "Consulting",
         "CONS",
         "Hosting",
-        "2,500 USD",
+        "2,500.00 USD",
         "49.99 USD",
         "2,549.99 USD",
         "IBAN DE89 3704 0044 0532 0130 00",

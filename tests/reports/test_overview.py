@@ -47,10 +47,10 @@ def test_the_home_shows_every_figure_of_the_organization(viewer):
     blocks = {block.currency: block for block in page.context["overview"].currencies}
     assert list(blocks) == ["JPY", "KWD", "USD"]
     assert [(f.label, f.value) for f in blocks["USD"].figures] == [
-        ("Outstanding", "5,375 USD"),
-        ("Overdue (9)", "5,300 USD"),
-        ("Collected, last 30 days", "75 USD"),
-        ("Issued this month", "220 USD"),
+        ("Outstanding", "5,375.00 USD"),
+        ("Overdue (9)", "5,300.00 USD"),
+        ("Collected, last 30 days", "75.00 USD"),
+        ("Issued this month", "220.00 USD"),
     ]
     kwd = [f.value for f in blocks["KWD"].figures]
     assert kwd == ["1.125 KWD", "1.125 KWD", "0.125 KWD", "1.250 KWD"]
