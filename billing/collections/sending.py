@@ -50,12 +50,14 @@ def due_reminders(now: datetime, limit: int = BATCH) -> list:
     planned = Reminder.objects.filter(status=S.PLANNED, planned_at__lte=now)
     stale = Reminder.objects.filter(status=S.SENDING, lease_until__lt=now)
     ids = list(planned.order_by("planned_at").values_list("pk", flat=True)[:limit])
-    return ids + list(stale.values_list("pk", flat=True)[: max(0, limit - len(ids))])
+    stale_ids = stale.order_by("lease_until").values_list("pk", flat=True)
+    return ids + list(stale_ids[: max(0, limit - len(ids))])
 
 
 def resume_due(now: datetime) -> int:
     """Paused rows whose pause has ended return to planned (the send-time checks still run)."""
     ended = Reminder.objects.filter(status=S.PAUSED, paused_until__lt=now.date())
+    ended = ended.order_by("paused_until")  # not the model's order: that joins the invoices
     count = 0
     for reminder_id in list(ended.values_list("pk", flat=True)[:BATCH]):
         count += states.reminder_transition(
