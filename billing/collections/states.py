@@ -1,15 +1,17 @@
 """The reminder state machine.
 
-``reminder_transition`` is the only code that assigns ``Reminder.status``: it checks the move
-against ``TRANSITIONS`` with a conditional update (a concurrent worker's claim wins once),
-writes the reminder's event on the invoice timeline in the same transaction, and tells
-``record_event`` about the moves integrators care for.
+``reminder_transition`` (one row) and ``reminder_moves`` (a batch) are the only code that
+assigns ``Reminder.status``: each checks the move against ``TRANSITIONS`` with a conditional
+update (a concurrent worker's claim wins once), writes the reminder's event on the invoice
+timeline in the same transaction, and tells ``record_event`` about the moves integrators care for.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import groupby
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -67,6 +69,76 @@ def reminder_transition(
             INTEGRATOR_EVENTS[to], invoice_id=current[1], data={"reminder": str(reminder_id)}
         )
     return True
+
+
+@dataclass(frozen=True)
+class Move:
+    """One row's move for ``reminder_moves``, from the status the caller read under its lock."""
+
+    reminder_id: Any
+    invoice_id: Any
+    current: str
+    to: str
+    reason: str
+    fields: Mapping[str, Any] = field(default_factory=dict)
+
+
+class LostRace(Exception):
+    """A batch's row was no longer in the status its caller read: the rows were not locked."""
+
+
+@transaction.atomic
+def reminder_moves(moves: Sequence[Move], *, actor_label: str = "system") -> int:
+    """The batch form of ``reminder_transition`` for rows the caller holds locked: every move
+    the table allows is written (one UPDATE per row, guarded by its status, sent as one batch)
+    with its event; returns how many moved. Moves the table refuses are left out."""
+    allowed = [move for move in moves if move.to in TRANSITIONS.get(move.current, ())]
+    now = timezone.now()
+    by_columns = sorted(allowed, key=lambda move: sorted(move.fields))
+    for columns, group in groupby(by_columns, key=lambda move: sorted(move.fields)):
+        _update_each(list(group), columns, now)
+    ReminderEvent.objects.bulk_create(
+        ReminderEvent(
+            reminder_id=move.reminder_id,
+            invoice_id=move.invoice_id,
+            from_status=move.current,
+            to_status=move.to,
+            reason=move.reason[:300],
+            actor_label=actor_label[:100],
+        )
+        for move in allowed
+    )
+    for move in allowed:
+        if move.to in INTEGRATOR_EVENTS:
+            record_event(
+                INTEGRATOR_EVENTS[move.to],
+                invoice_id=move.invoice_id,
+                data={"reminder": str(move.reminder_id)},
+            )
+    return len(allowed)
+
+
+def _update_each(moves: list[Move], columns: list[str], now) -> None:
+    """``UPDATE … WHERE id = ? AND status = ?`` once per move, through ``executemany``."""
+    meta = Reminder._meta
+    names = ["status", "reason", "updated_at", *columns]
+    prep = [meta.get_field(name) for name in names]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in prep)
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET {assignments} "  # noqa: S608 (names from our model)
+        f"WHERE {quote(meta.pk.column)} = %s AND {quote(meta.get_field('status').column)} = %s"
+    )
+    rows = []
+    for move in moves:
+        values = [move.to, move.reason[:300], now, *(move.fields[name] for name in columns)]
+        row = [f.get_db_prep_save(v, connection) for f, v in zip(prep, values, strict=True)]
+        row += [meta.pk.get_db_prep_save(move.reminder_id, connection), move.current]
+        rows.append(row)
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+        if cursor.rowcount != len(rows):
+            raise LostRace(f"{len(rows) - cursor.rowcount} of {len(rows)} reminders had moved")
 
 
 def record_event(kind: str, *, invoice_id, data: Mapping[str, Any]) -> None:
