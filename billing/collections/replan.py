@@ -4,9 +4,10 @@ another, the new plan computed in memory and written through the state machine's
 Sent rows never change."""
 
 from datetime import datetime
+from typing import Any, NamedTuple
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from billing.collections import states
@@ -34,23 +35,37 @@ def organization_replan(*, organization_id, now: datetime | None = None) -> int:
     organization; returns how many rows moved."""
     now = now or timezone.now()
     policy = policy_for(Organization.objects.get(pk=organization_id))
-    open_ids = Invoice.objects.filter(
+    # Due date order: a batch's invoices share a few due dates, so its moves fall into a few
+    # groups of identical outcome (one statement each).
+    open_invoices = Invoice.objects.filter(
         organization_id=organization_id, status=Invoice.Status.OPEN
-    ).order_by("pk")
+    ).order_by("due_date", "pk")
     moved, after = 0, None
     while True:
-        batch = open_ids.filter(pk__gt=after) if after is not None else open_ids
-        ids = list(batch.values_list("pk", flat=True)[:BATCH])
-        if not ids:
+        batch = open_invoices
+        if after is not None:
+            batch = batch.filter(Q(due_date__gt=after[0]) | Q(due_date=after[0], pk__gt=after[1]))
+        keys = list(batch.values_list("due_date", "pk")[:BATCH])
+        if not keys:
             return moved
-        moved += _replan_batch(ids, policy, now)
-        after = ids[-1]
+        moved += _replan_batch([pk for _, pk in keys], policy, now)
+        after = keys[-1]
+
+
+class Row(NamedTuple):
+    pk: Any
+    invoice_id: Any
+    step: int
+    status: str
+    planned_at: datetime
 
 
 @transaction.atomic
 def _replan_batch(invoice_ids: list, policy: ReminderPolicy, now: datetime) -> int:
     rows: dict = {}
-    for row in Reminder.objects.select_for_update().filter(invoice_id__in=invoice_ids):
+    locked = Reminder.objects.select_for_update().filter(invoice_id__in=invoice_ids).order_by()
+    for row in locked.values_list(*Row._fields, named=False):
+        row = Row(*row)
         rows.setdefault(row.invoice_id, {})[row.step] = row
     invoices = list(
         Invoice.objects.filter(pk__in=invoice_ids, status=Invoice.Status.OPEN).select_related(
@@ -102,7 +117,7 @@ def _invoice_moves(invoice, existing: dict, policy, now, last_message_at, new: l
     return moves
 
 
-def _move(invoice, row: Reminder, step: PlannedStep, channel: str, now) -> states.Move:
+def _move(invoice, row: Row, step: PlannedStep, channel: str, now) -> states.Move:
     to, reason = step.status, step.reason or REPLANNED
     if to == S.PLANNED and is_paused(invoice):
         to, reason = S.PAUSED, "reminders paused"

@@ -8,11 +8,10 @@ timeline in the same transaction, and tells ``record_event`` about the moves int
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import groupby
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import CharField, DateTimeField, Q, Value
 from django.utils import timezone
 
 from billing.collections.models import Reminder, ReminderEvent
@@ -89,25 +88,20 @@ class LostRace(Exception):
 
 @transaction.atomic
 def reminder_moves(moves: Sequence[Move], *, actor_label: str = "system") -> int:
-    """The batch form of ``reminder_transition`` for rows the caller holds locked: every move
-    the table allows is written (one UPDATE per row, guarded by its status, sent as one batch)
-    with its event; returns how many moved. Moves the table refuses are left out."""
+    """The batch form of ``reminder_transition`` for rows the caller holds locked: the moves
+    the table allows, grouped by identical outcome, each group written as one UPDATE guarded
+    by the status its rows were read in and one INSERT … SELECT of their events; returns how
+    many moved. Moves the table refuses are left out."""
     allowed = [move for move in moves if move.to in TRANSITIONS.get(move.current, ())]
+    groups: dict[tuple, list] = {}
+    for move in allowed:
+        outcome = (move.current, move.to, move.reason[:300], tuple(sorted(move.fields.items())))
+        groups.setdefault(outcome, []).append(move.reminder_id)
     now = timezone.now()
-    by_columns = sorted(allowed, key=lambda move: sorted(move.fields))
-    for columns, group in groupby(by_columns, key=lambda move: sorted(move.fields)):
-        _update_each(list(group), columns, now)
-    ReminderEvent.objects.bulk_create(
-        ReminderEvent(
-            reminder_id=move.reminder_id,
-            invoice_id=move.invoice_id,
-            from_status=move.current,
-            to_status=move.to,
-            reason=move.reason[:300],
-            actor_label=actor_label[:100],
-        )
-        for move in allowed
-    )
+    for (current, to, reason, fields), ids in groups.items():
+        for start in range(0, len(ids), GROUP):
+            chunk = ids[start : start + GROUP]
+            _move_group(chunk, current, to, dict(fields, reason=reason), actor_label, now)
     for move in allowed:
         if move.to in INTEGRATOR_EVENTS:
             record_event(
@@ -118,27 +112,32 @@ def reminder_moves(moves: Sequence[Move], *, actor_label: str = "system") -> int
     return len(allowed)
 
 
-def _update_each(moves: list[Move], columns: list[str], now) -> None:
-    """``UPDATE … WHERE id = ? AND status = ?`` once per move, through ``executemany``."""
-    meta = Reminder._meta
-    names = ["status", "reason", "updated_at", *columns]
-    prep = [meta.get_field(name) for name in names]
-    quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(f.column)} = %s" for f in prep)
-    sql = (
-        f"UPDATE {quote(meta.db_table)} SET {assignments} "  # noqa: S608 (names from our model)
-        f"WHERE {quote(meta.pk.column)} = %s AND {quote(meta.get_field('status').column)} = %s"
+GROUP = 2000  # ids per statement, far below SQLite's and PostgreSQL's parameter limits
+
+
+def _move_group(ids: list, current: str, to: str, fields: dict, actor_label: str, now) -> None:
+    rows = Reminder.objects.filter(pk__in=ids, status=current)
+    moved = rows.update(status=to, updated_at=now, **fields)
+    if moved != len(ids):
+        raise LostRace(f"{len(ids) - moved} of {len(ids)} reminders had moved")
+    events = (
+        Reminder.objects.filter(pk__in=ids)
+        .order_by()
+        .annotate(
+            e_from=Value(current, output_field=CharField()),
+            e_to=Value(to, output_field=CharField()),
+            e_reason=Value(fields["reason"], output_field=CharField()),
+            e_actor=Value(actor_label[:100], output_field=CharField()),
+            e_at=Value(now, output_field=DateTimeField()),
+        )
+        .values_list("pk", "invoice_id", "e_from", "e_to", "e_reason", "e_actor", "e_at")
     )
-    rows = []
-    for move in moves:
-        values = [move.to, move.reason[:300], now, *(move.fields[name] for name in columns)]
-        row = [f.get_db_prep_save(v, connection) for f, v in zip(prep, values, strict=True)]
-        row += [meta.pk.get_db_prep_save(move.reminder_id, connection), move.current]
-        rows.append(row)
+    select, params = events.query.sql_with_params()
+    meta, quote = ReminderEvent._meta, connection.ops.quote_name
+    columns = ["reminder", "invoice", "from_status", "to_status", "reason", "actor_label"]
+    names = [quote(meta.get_field(name).column) for name in [*columns, "created_at"]]
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
-        if cursor.rowcount != len(rows):
-            raise LostRace(f"{len(rows) - cursor.rowcount} of {len(rows)} reminders had moved")
+        cursor.execute(f"INSERT INTO {quote(meta.db_table)} ({', '.join(names)}) {select}", params)
 
 
 def record_event(kind: str, *, invoice_id, data: Mapping[str, Any]) -> None:

@@ -24,7 +24,9 @@ def database_url() -> str:
 
 
 @contextmanager
-def gunicorn(*, workers: int, env: dict, extra_args: tuple[str, ...] = (), log=None):
+def gunicorn(
+    *, workers: int, env: dict, extra_args: tuple[str, ...] = (), log=None, ready_timeout=30.0
+):
     """Yield the port of a gunicorn serving config.wsgi; the socket is bound before it starts.
 
     ``env`` is laid over this process's environment; a ``None`` value removes the variable.
@@ -49,7 +51,7 @@ def gunicorn(*, workers: int, env: dict, extra_args: tuple[str, ...] = (), log=N
     )
     sock.close()  # gunicorn holds its own copy
     try:
-        wait_ready(port, process)
+        wait_ready(port, process, timeout=ready_timeout)
         yield port
     finally:
         process.terminate()
