@@ -72,8 +72,14 @@ def resume_due(now: datetime) -> int:
 
 def claim(reminder_id, now: datetime) -> bool:
     lease = {"lease_until": now + LEASE}
+    # Still due: a re-plan may have moved the row later since it was listed.
     if states.reminder_transition(
-        reminder_id, S.SENDING, reason="claimed", fields=lease, expect=S.PLANNED
+        reminder_id,
+        S.SENDING,
+        reason="claimed",
+        fields=lease,
+        expect=S.PLANNED,
+        where=Q(planned_at__lte=now),
     ):
         return True
     return states.reminder_transition(

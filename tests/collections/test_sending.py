@@ -127,6 +127,15 @@ def test_a_second_claim_of_the_same_row_loses(org, clock):
     assert (claim(reminder.pk, SEND_AT), claim(reminder.pk, SEND_AT)) == (True, False)
 
 
+def test_a_row_re_planned_later_after_it_was_listed_is_not_claimed(org, clock):
+    invoice = open_invoice(org)
+    reminder = step(invoice)
+    Reminder.objects.filter(pk=reminder.pk).update(planned_at=SEND_AT + timedelta(hours=1))
+
+    assert claim(reminder.pk, SEND_AT) is False
+    assert step(invoice).status == "planned"
+
+
 def pay(invoice):
     payment_record(invoice=invoice, amount=invoice.total, method="CASH", actor=TEST)
 
