@@ -82,6 +82,9 @@ class Move:
     fields: Mapping[str, Any] = field(default_factory=dict)
 
 
+GROUP = 2000  # ids per statement, far below SQLite's and PostgreSQL's parameter limits
+
+
 class LostRace(Exception):
     """A batch's row was no longer in the status its caller read: the rows were not locked."""
 
@@ -110,9 +113,6 @@ def reminder_moves(moves: Sequence[Move], *, actor_label: str = "system") -> int
                 data={"reminder": str(move.reminder_id)},
             )
     return len(allowed)
-
-
-GROUP = 2000  # ids per statement, far below SQLite's and PostgreSQL's parameter limits
 
 
 def _move_group(ids: list, current: str, to: str, fields: dict, actor_label: str, now) -> None:
