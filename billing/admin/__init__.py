@@ -5,6 +5,7 @@ from billing.admin import (
     customers,
     email,
     invoices,
+    members,
     organizations,
     webhooks,
 )
@@ -16,6 +17,7 @@ __all__ = [
     "customers",
     "email",
     "invoices",
+    "members",
     "organizations",
     "webhooks",
 ]

@@ -73,17 +73,25 @@ def _ask(
     return approval
 
 
+def _or_request(*, invoice: Invoice, actor: Actor, action: str, perform, rendered):
+    """``perform()`` now, or, when the organization wants a second person for it, the pending
+    approval request (created on the first ask, with what ``rendered()`` shows the approver)."""
+    if not needs_approval(invoice=invoice, actor=actor):
+        return perform()
+    role = "finalize" if action == Action.FINALIZE else "send"
+    role_authorize(actor=actor, organization_id=invoice.organization_id, action=role)
+    return _ask(invoice=invoice, actor=actor, action=action, rendered=rendered)
+
+
 @transaction.atomic
 def invoice_finalize_or_request(*, invoice: Invoice, actor: Actor) -> Invoice | ApprovalRequest:
-    """Finalize, or, when the organization wants a second person for it, ask for approval
-    (the invoice stays a draft). Asking twice returns the pending request."""
-    if not needs_approval(invoice=invoice, actor=actor):
-        return invoice_finalize(invoice=invoice, actor=actor)
-    role_authorize(actor=actor, organization_id=invoice.organization_id, action="finalize")
-    return _ask(
+    """Finalize, or ask for approval (the invoice stays a draft). Asking twice returns the
+    pending request."""
+    return _or_request(
         invoice=invoice,
         actor=actor,
         action=Action.FINALIZE,
+        perform=lambda: invoice_finalize(invoice=invoice, actor=actor),
         rendered=lambda: rendered_messages(invoice),
     )
 
@@ -93,13 +101,11 @@ def invoice_send_whatsapp_or_request(
     *, invoice: Invoice, actor: Actor
 ) -> SendRequested | ApprovalRequest:
     """Send on WhatsApp, or ask for approval with the message as it would go out."""
-    if not needs_approval(invoice=invoice, actor=actor):
-        return invoice_send_whatsapp(invoice=invoice, actor=actor)
-    role_authorize(actor=actor, organization_id=invoice.organization_id, action="send")
-    return _ask(
+    return _or_request(
         invoice=invoice,
         actor=actor,
         action=Action.SEND_WHATSAPP,
+        perform=lambda: invoice_send_whatsapp(invoice=invoice, actor=actor),
         rendered=lambda: rendered_whatsapp_send(invoice),
     )
 

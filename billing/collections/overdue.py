@@ -4,6 +4,8 @@ update on ``overdue_at``, so a sweep run twice or on two clusters records it onc
 
 from datetime import datetime, timedelta
 
+from django.db import transaction
+
 from billing.collections.states import record_event
 from billing.models import Invoice
 
@@ -21,12 +23,15 @@ def overdue_sweep(*, now: datetime) -> int:
     for invoice in candidates.order_by("due_date")[:BATCH]:
         if invoice.due_date >= now.astimezone(invoice.organization.tzinfo).date():
             continue
-        marked = Invoice.objects.filter(pk=invoice.pk, overdue_at__isnull=True).update(
-            overdue_at=now
-        )
-        if marked:
-            record_event(
-                "invoice.overdue", invoice_id=invoice.pk, data={"due_date": str(invoice.due_date)}
+        with transaction.atomic():  # the mark and its event commit together, or neither
+            marked = Invoice.objects.filter(pk=invoice.pk, overdue_at__isnull=True).update(
+                overdue_at=now
             )
-            count += 1
+            if marked:
+                record_event(
+                    "invoice.overdue",
+                    invoice_id=invoice.pk,
+                    data={"due_date": str(invoice.due_date)},
+                )
+                count += 1
     return count

@@ -29,6 +29,7 @@ class Membership(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = "member"
         constraints = [
             models.UniqueConstraint(fields=["user", "organization"], name="membership_unique"),
         ]

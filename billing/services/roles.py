@@ -51,7 +51,7 @@ _SEE = {
 }
 _PREPARE = ["customer", "customercontact", "product", "tax", "taxcomponent", "wallet", "invoice"]
 _SETTINGS = {
-    "billing": ["apicredential", "webhookendpoint"],
+    "billing": ["apicredential", "webhookendpoint", "membership"],
     "notifications": ["defaultemailtemplate", "whatsappchannel", "whatsapptemplate"],
 }
 
@@ -68,6 +68,7 @@ _ADDED = {
     Role.APPROVER: [],
     Role.ADMIN: [
         "billing.change_organization",
+        "billing.view_membership",
         *(
             f"{app}.{verb}_{model}"
             for app, models in _SETTINGS.items()
@@ -100,6 +101,7 @@ ACTION_ROLES = {
     "credit_note": Role.APPROVER,
     "resend_anyway": Role.APPROVER,
     "approve": Role.APPROVER,
+    "members": Role.ADMIN,
 }
 ACTION_LABELS = {
     "finalize": "Finalizing an invoice",
@@ -112,6 +114,7 @@ ACTION_LABELS = {
     "credit_note": "Issuing a credit note",
     "resend_anyway": "Resending a message of unknown outcome",
     "approve": "Deciding an approval request",
+    "members": "Managing members",
 }
 
 
@@ -152,7 +155,7 @@ def role_groups_sync(*, apps=global_apps, using: str = "default") -> None:
         group.permissions.set([by_key[p] for p in sorted(role_permissions(role)) if p in by_key])
 
 
-def _user_groups_sync(user) -> None:
+def user_groups_sync(user) -> None:
     group_model = global_apps.get_model("auth", "Group")
     held = {group_name(m.role) for m in Membership.objects.filter(user=user)}
     role_groups = group_model.objects.filter(name__in=[group_name(r) for r in ROLE_ORDER])
@@ -166,7 +169,7 @@ def membership_set(*, user, organization: Organization, role: str) -> Membership
     membership, _ = Membership.objects.update_or_create(
         user=user, organization=organization, defaults={"role": Role(role)}
     )
-    _user_groups_sync(user)
+    user_groups_sync(user)
     return membership
 
 

@@ -39,6 +39,9 @@ STATUS_EVENTS = {
     "UNCOLLECTIBLE": "invoice.marked_uncollectible",
 }
 
+# The contract's bound on a payload (JSON, UTF-8): larger ones are trimmed, see ``_trimmed``.
+MAX_BODY_BYTES = 64 * 1024
+
 
 @dataclass
 class EventSpec:
@@ -65,7 +68,27 @@ def _body(event: WebhookEvent, spec: EventSpec) -> str:
     if spec.invoice is not None:
         payload["invoice"] = invoice_data(spec.invoice)
     payload.update(spec.objects)
+    body = _encode(payload)
+    if len(body.encode()) >= MAX_BODY_BYTES:
+        body = _encode(_trimmed(payload))
+    return body
+
+
+def _encode(payload: dict) -> str:
     return dumps(payload, ensure_ascii=False, separators=(",", ":"))
+
+
+def _trimmed(payload: dict) -> dict:
+    """A payload that would reach 64 KB loses its invoice's items and all but the last event
+    of its message's timeline, and says so with ``truncated``: the receiver fetches the full
+    objects from the API (``GET /api/v0/invoices/{id}`` and ``…/messages``)."""
+    trimmed = {**payload, "truncated": True}
+    if "invoice" in trimmed:
+        trimmed["invoice"] = {**trimmed["invoice"], "items": []}
+    message = trimmed.get("message")
+    if isinstance(message, dict) and message.get("events"):
+        trimmed["message"] = {**message, "events": message["events"][-1:]}
+    return trimmed
 
 
 def _new_event(organization, spec: EventSpec, now: datetime) -> WebhookEvent:

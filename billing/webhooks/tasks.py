@@ -4,7 +4,6 @@ from django.utils import timezone
 
 from billing.webhooks import delivery
 from billing.webhooks.events import queue_deliveries
-from billing.webhooks.overdue import overdue_events_raise
 
 SWEEP_BATCH = 500
 
@@ -21,7 +20,3 @@ def sweep() -> int:
     for pk in ids:
         queue_deliveries([pk])  # one task each: the workers share them
     return len(ids)
-
-
-def raise_overdue() -> int:
-    return overdue_events_raise()

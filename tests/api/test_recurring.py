@@ -150,7 +150,6 @@ def test_schedules_exist_after_migrate(db):
         ("billing.recurring_invoices", "billing.services.recurring.recurring_create_due"),
         ("billing.collections.send_due", "billing.collections.tasks.send_due_reminders"),
         ("billing.webhooks_sweep", "billing.webhooks.tasks.sweep"),
-        ("billing.webhooks_overdue", "billing.webhooks.tasks.raise_overdue"),
     }
 
 

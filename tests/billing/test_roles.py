@@ -13,6 +13,7 @@ from billing.models.memberships import ROLE_ORDER, Role
 from billing.services.actors import Actor
 from billing.services.credit_notes import credit_note_issue
 from billing.services.invoices import invoice_finalize, invoice_mark_uncollectible, invoice_void
+from billing.services.members import member_role_change
 from billing.services.messages import message_resend
 from billing.services.payments import payment_record, payment_reverse
 from billing.services.roles import (
@@ -28,6 +29,7 @@ from notifications import pipeline
 from notifications import status as st
 from notifications.models import Message, MessageEvent
 from tests.billing.admin_support import approval_for
+from tests.factories import OrganizationFactory
 from tests.notifications.whatsapp_support import seed_invoice
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stub_channel")]
@@ -142,6 +144,14 @@ ACTIONS = {
         pending_approval,
         lambda approval, actor: approval_approve(approval=approval, actor=actor),
     ),
+    "members": (
+        lambda: staff_user_set(
+            username="member", password="pw-12345", organization=OrganizationFactory(), role="clerk"
+        ),
+        lambda membership, actor: member_role_change(
+            membership=membership, role="viewer", actor=actor
+        ),
+    ),
 }
 
 
@@ -153,6 +163,7 @@ def snapshot() -> tuple:
         sorted(Message.objects.values_list("status", "is_active")),
         MessageEvent.objects.count(),
         sorted(ApprovalRequest.objects.values_list("status", flat=True)),
+        sorted(Membership.objects.values_list("role", flat=True)),
     )
 
 

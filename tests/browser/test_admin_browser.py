@@ -5,6 +5,7 @@ import os
 import pytest
 
 from billing.models import Invoice
+from tests.browser.support import fill_draft, log_in
 from tests.factories import CustomerFactory, OrganizationFactory, ProductFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -19,23 +20,16 @@ def test_create_invoice_with_two_items_and_finalize(
     ProductFactory(organization=org, name="Consulting hour", unit_price=12000)
     ProductFactory(organization=org, name="Hosting month", unit_price=2550)
 
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "finance")
-    page.fill("#id_password", "pw-finance-1")
-    page.click("input[type=submit]")
-    page.wait_for_selector("#user-tools")
+    log_in(page, live_server, "finance", "pw-finance-1")
 
     page.goto(f"{live_server.url}/admin/billing/invoice/add/")
     page.select_option("#id_organization", label="Acme Browser")
-    page.select_option("#id_customer", label="Jane Browser")
-    page.fill("#id_name", "Q3 services")
-    page.fill("#id_due_date", "2099-01-31")
-    page.check("input[name=payment_methods][value=BANK_TRANSFER]")
-    page.select_option("#id_items-0-product", label="Consulting hour")
-    page.fill("#id_items-0-quantity", "3")
-    page.click("#items-group .add-row a")
-    page.select_option("#id_items-1-product", label="Hosting month")
-    page.fill("#id_items-1-quantity", "2")
+    fill_draft(
+        page,
+        customer="Jane Browser",
+        name="Q3 services",
+        lines=[("Consulting hour", "3"), ("Hosting month", "2")],
+    )
     page.click("input[name=_continue]")
     page.wait_for_selector(".messagelist .success")
 

@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.browser.support import log_in
 from tests.factories import CustomerFactory, OrganizationFactory, ProductFactory
 from tests.notifications.email_support import issued_invoice
 
@@ -40,11 +41,7 @@ def test_the_admin_scripts_run_and_nothing_is_refused(page, live_server, django_
     CustomerFactory(organization=org, name="Jane CSP")
     ProductFactory(organization=org, name="Consulting hour", unit_price=12000)
 
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "finance")
-    page.fill("#id_password", "pw-finance-1")
-    page.click("input[type=submit]")
-    page.wait_for_selector("#user-tools")
+    log_in(page, live_server, "finance", "pw-finance-1")
     response = page.goto(f"{live_server.url}/admin/billing/invoice/add/")
     rows = "#items-group tr.form-row:not(.empty-form)"
     before = page.locator(rows).count()

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from billing.services.roles import staff_user_set
+from tests.browser.support import log_in
 from tests.factories import OrganizationFactory, make_invoice
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -28,11 +29,7 @@ def test_the_overview_renders_its_charts_and_an_overdue_figure_opens_its_invoice
         )
     staff_user_set(username="vera", password="pw-browser-1", organization=org, role="viewer")
 
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "vera")
-    page.fill("#id_password", "pw-browser-1")
-    page.click("input[type=submit]")
-    page.wait_for_selector("#overview")
+    log_in(page, live_server, "vera", landing="#overview")
 
     assert page.locator("svg.chart").count() == 2
     assert page.locator("#chart-aging-USD rect").count() == 6

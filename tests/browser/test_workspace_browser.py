@@ -10,19 +10,12 @@ from billing.models import ApprovalRequest, Invoice
 from billing.services.actors import Actor
 from billing.services.roles import staff_user_set
 from notifications.models import Message
+from tests.browser.support import fill_draft, log_in
 from tests.factories import CustomerFactory, OrganizationFactory, ProductFactory, make_invoice
 from tests.notifications.email_support import SmtpSink, issued_invoice, smtp_settings
 from tests.notifications.whatsapp_support import seed_invoice, seed_org
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, live_server, username):
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "pw-browser-1")
-    page.click("input[type=submit]")
-    page.wait_for_selector("#user-tools")
 
 
 def test_a_clerk_creates_and_finalizes_in_their_organization_and_cannot_open_another(
@@ -43,12 +36,7 @@ def test_a_clerk_creates_and_finalizes_in_their_organization_and_cannot_open_ano
     assert page.locator("#id_organization option:checked").inner_text() == "Acme Browser"
     customers = page.locator("#id_customer option").all_inner_texts()
     assert customers == ["---------", "Jane Browser"]
-    page.select_option("#id_customer", label="Jane Browser")
-    page.fill("#id_name", "Q3 services")
-    page.fill("#id_due_date", "2099-01-31")
-    page.check("input[name=payment_methods][value=BANK_TRANSFER]")
-    page.select_option("#id_items-0-product", label="Consulting hour")
-    page.fill("#id_items-0-quantity", "3")
+    fill_draft(page, customer="Jane Browser", name="Q3 services", lines=[("Consulting hour", "3")])
     page.click("input[name=_continue]")
     page.wait_for_selector(".messagelist .success")
     page.click("a.lifecycle-finalize")

@@ -9,6 +9,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from billing.collections.overdue import overdue_sweep
 from billing.errors import IllegalTransition
 from billing.models import Invoice
 from billing.services.actors import Actor
@@ -25,7 +26,6 @@ from billing.services.payments import payment_record
 from billing.services.whatsapp import record_opt_out
 from billing.webhooks.events import EventSpec, event_raise, events_raise
 from billing.webhooks.models import WebhookDelivery, WebhookEvent
-from billing.webhooks.overdue import overdue_events_raise
 from tests.factories import CustomerFactory, OrganizationFactory, ProductFactory, make_invoice
 from tests.webhooks.support import endpoint, event_types
 
@@ -134,8 +134,8 @@ def test_overdue_job_run_twice_raises_once_in_the_org_time_zone():
     Invoice.objects.filter(pk=invoice.pk).update(due_date=timezone.localdate() - timedelta(days=2))
     Invoice.objects.filter(pk=not_yet.pk).update(due_date=timezone.localdate() + timedelta(days=2))
 
-    assert overdue_events_raise() == 1
-    assert overdue_events_raise() == 0
+    assert overdue_sweep(now=timezone.now()) == 1
+    assert overdue_sweep(now=timezone.now()) == 0
     assert event_types(invoice.organization, type="invoice.overdue") == ["invoice.overdue"]
     overdue = WebhookEvent.objects.get(type="invoice.overdue")
     assert (overdue.invoice_id, payload(overdue)["invoice"]["status"]) == (invoice.pk, "PASTDUE")
@@ -208,3 +208,21 @@ def test_with_the_orm_broker_the_wake_up_commits_or_rolls_back_with_the_deliveri
         events_raise(organization=org, specs=[EventSpec("webhook.test"), EventSpec("webhook.test")])
     # one task per delivery, so the workers share them
     assert (OrmQ.objects.count(), WebhookDelivery.objects.count()) == (before + 2, 2)
+
+
+def test_a_payload_that_would_reach_64_kb_is_trimmed_and_says_so():
+    big = make_invoice(status="OPEN", lines=[(100, 1)] * 100)
+    # The API's largest invoice: 100 lines of 200 characters, three UTF-8 bytes each.
+    big.items.update(name="€" * 200)
+    small = make_invoice(big.organization, status="OPEN")
+
+    bodies = [
+        event_raise(organization=big.organization, type="invoice.updated", invoice=invoice).body
+        for invoice in (Invoice.objects.get(pk=big.pk), small)
+    ]
+
+    trimmed, whole = (json.loads(body) for body in bodies)
+    assert len(bodies[0].encode()) < 64 * 1024
+    assert (trimmed["truncated"], trimmed["invoice"]["items"]) == (True, [])
+    assert (trimmed["invoice"]["id"], trimmed["invoice"]["status"]) == (str(big.pk), "OPEN")
+    assert "truncated" not in whole and len(whole["invoice"]["items"]) == 1

@@ -11,12 +11,12 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from billing.collections.overdue import overdue_sweep
 from billing.models import Invoice
 from billing.services.actors import Actor
 from billing.services.payments import payment_record
 from billing.webhooks import delivery
 from billing.webhooks.models import WebhookDelivery
-from billing.webhooks.overdue import overdue_events_raise
 from tests.factories import OrganizationFactory, make_invoice
 from tests.webhooks.support import endpoint
 
@@ -60,7 +60,7 @@ def delivered_bodies(receiver) -> list[str]:
         late = make_invoice(org, status="OPEN")
     payment_record(invoice=paid, amount=paid.total, method="CASH", actor=Actor(label="test"))
     Invoice.objects.filter(pk=late.pk).update(due_date=timezone.localdate() - timedelta(days=3))
-    overdue_events_raise()
+    overdue_sweep(now=timezone.now())
     for pk in WebhookDelivery.objects.order_by("created_at").values_list("pk", flat=True):
         assert delivery.attempt(pk) == "delivered"
     return [r.body.decode() for r in receiver.requests]
