@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0015_payments_credit_notes_legal_details'),
+        ('billing', '0017_member_names'),
     ]
 
     operations = [
