@@ -64,7 +64,8 @@ for customer in customers:
     invoice_create(organization=org, customer=customer, items=[ItemInput(product, Decimal(1))],
                    due_date=(now + timedelta(days=2)).date(), status="OPEN", currency="RUB",
                    delivery="MANUALLY", actor=Actor(label="bench"))
-due = Reminder.objects.filter(status="planned").update(planned_at=now - timedelta(minutes=1))
+due = Reminder.objects.filter(invoice__organization=org, status="planned").update(
+    planned_at=now - timedelta(minutes=1))
 assert due == %(n)s, due
 async_task("billing.collections.tasks.send_due_reminders")
 """
