@@ -105,6 +105,12 @@ class Reminder(models.Model):
                 condition=models.Q(status="sending"),
                 name="reminder_sending_lease",
             ),
+            # Pauses that ended, asked every minute too: only the paused rows are read.
+            models.Index(
+                fields=["paused_until"],
+                condition=models.Q(status="paused"),
+                name="reminder_pause_ends",
+            ),
             models.Index(fields=["planned_at", "status"], name="reminder_outbox"),
         ]
 

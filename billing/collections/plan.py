@@ -1,15 +1,13 @@
-"""The plan: one ``Reminder`` row per policy step, written when an invoice becomes OPEN and
-re-planned when the policy changes. Sent rows never change."""
+"""The plan: one ``Reminder`` row per policy step, written when an invoice becomes OPEN (and
+re-planned by ``billing.collections.replan`` when the policy changes)."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
 from django.utils import timezone
 
-from billing.collections import states
 from billing.collections.models import Reminder, ReminderEvent, ReminderPolicy
 from billing.collections.policy import min_gap, policy_for, window_of
 from billing.collections.slots import NoSlot, step_slot
@@ -20,7 +18,6 @@ from billing.services.whatsapp import consent_refusal
 S = Reminder.Status
 PAST = "past when planned"
 NO_SLOT = "no allowed day to send on"
-KEEP = frozenset({S.SENDING, S.SENT})
 
 
 @dataclass(frozen=True)
@@ -89,27 +86,37 @@ def plan_steps(
 
 
 def plan_on_open(invoices: Sequence[Invoice], *, now: datetime | None = None) -> None:
-    """Write the plan of invoices that just became OPEN (in the caller's transaction)."""
+    """Write the plan of invoices that just became OPEN (in the caller's transaction); with
+    the policy off nothing is planned (turning it on re-plans every open invoice)."""
     if not invoices:
         return
     now = now or timezone.now()
     policy = policy_for(invoices[0].organization)
+    if not policy.enabled:
+        return
     rows = []
     for invoice in invoices:
         channel = resolve_channel(policy, invoice.customer)
         issued = now if invoice.delivery != Invoice.Delivery.MANUALLY else None
         for planned in plan_steps(policy=policy, invoice=invoice, now=now, last_message_at=issued):
-            rows.append(
-                Reminder(
-                    invoice=invoice,
-                    step=planned.step,
-                    offset_days=planned.offset_days,
-                    planned_at=planned.planned_at or now,
-                    channel=channel,
-                    status=planned.status,
-                    reason=planned.reason,
-                )
-            )
+            rows.append(new_row(invoice, planned, channel, now))
+    insert_rows(rows)
+
+
+def new_row(invoice: Invoice, planned: PlannedStep, channel: str, now: datetime) -> Reminder:
+    return Reminder(
+        invoice=invoice,
+        step=planned.step,
+        offset_days=planned.offset_days,
+        planned_at=planned.planned_at or now,
+        channel=channel,
+        status=planned.status,
+        reason=planned.reason,
+    )
+
+
+def insert_rows(rows: list[Reminder]) -> None:
+    """New plan rows and their first event on the invoice timeline, one INSERT per table."""
     Reminder.objects.bulk_create(rows)
     ReminderEvent.objects.bulk_create(
         ReminderEvent(
@@ -120,72 +127,3 @@ def plan_on_open(invoices: Sequence[Invoice], *, now: datetime | None = None) ->
         )
         for row in rows
     )
-
-
-def last_message_at(invoice: Invoice) -> datetime | None:
-    from billing.services.whatsapp import messages_for
-
-    return (
-        messages_for([invoice]).order_by("-created_at").values_list("created_at", flat=True).first()
-    )
-
-
-@transaction.atomic
-def invoice_replan(*, invoice: Invoice, policy: ReminderPolicy, now: datetime) -> int:
-    """Re-plan every unsent step of one open invoice; returns how many rows moved."""
-    existing = {r.step: r for r in Reminder.objects.select_for_update().filter(invoice=invoice)}
-    kept = [r for r in existing.values() if r.status in KEEP]
-    previous = max((r.planned_at for r in kept), default=None)
-    pairs = [(step, offset) for step, offset in enumerate(policy.steps, 1)]
-    pairs = [(s, o) for s, o in pairs if s not in existing or existing[s].status not in KEEP]
-    planned = plan_steps(
-        policy=policy,
-        invoice=invoice,
-        now=now,
-        last_message_at=last_message_at(invoice),
-        previous=previous,
-        offsets=pairs,
-    )
-    channel = resolve_channel(policy, invoice.customer)
-    moved = 0
-    for step in planned:
-        moved += _replan_row(invoice, existing.get(step.step), step, channel, now)
-    for row in existing.values():
-        if row.step > len(policy.steps) and row.status not in KEEP:
-            moved += states.reminder_transition(row.pk, S.CANCELLED, reason="policy changed")
-    return moved
-
-
-def _replan_row(invoice, row, step: PlannedStep, channel: str, now: datetime) -> int:
-    fields = {"offset_days": step.offset_days, "planned_at": step.planned_at or now}
-    fields["channel"] = channel
-    if row is None:
-        reminder = Reminder.objects.create(
-            invoice=invoice, step=step.step, status=step.status, reason=step.reason, **fields
-        )
-        ReminderEvent.objects.create(
-            reminder=reminder,
-            invoice=invoice,
-            to_status=step.status,
-            reason=step.reason or "planned",
-        )
-        return 1
-    reason = step.reason or "re-planned after a policy change"
-    to = step.status
-    if to == S.PLANNED and is_paused(invoice):
-        to, reason = S.PAUSED, "reminders paused"
-    return int(states.reminder_transition(row.pk, to, reason=reason, fields=fields))
-
-
-def organization_replan(*, organization_id, now: datetime | None = None) -> int:
-    """The queue job behind a policy change: every open invoice of the organization."""
-    now = now or timezone.now()
-    invoices = Invoice.objects.filter(
-        organization_id=organization_id, status=Invoice.Status.OPEN
-    ).select_related("organization", "customer__organization")
-    policy = None
-    moved = 0
-    for invoice in invoices.iterator(chunk_size=500):
-        policy = policy or policy_for(invoice.organization)
-        moved += invoice_replan(invoice=invoice, policy=policy, now=now)
-    return moved

@@ -7,6 +7,7 @@ one message per step (the pipeline's unique index). A row left ``sending`` by a 
 claimed again once its lease expires and finds its message there.
 """
 
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -29,6 +30,9 @@ S = Reminder.Status
 PURPOSE = "reminder"
 BATCH = 200
 LEASE = timedelta(minutes=5)
+# One run keeps claiming batches until nothing is due, within the queue's 60 s task timeout;
+# a backlog larger than that goes on in the next minute's run.
+BUDGET_SECONDS = 40.0
 
 
 @dataclass(frozen=True)
@@ -50,12 +54,14 @@ def due_reminders(now: datetime, limit: int = BATCH) -> list:
     planned = Reminder.objects.filter(status=S.PLANNED, planned_at__lte=now)
     stale = Reminder.objects.filter(status=S.SENDING, lease_until__lt=now)
     ids = list(planned.order_by("planned_at").values_list("pk", flat=True)[:limit])
-    return ids + list(stale.values_list("pk", flat=True)[: max(0, limit - len(ids))])
+    stale_ids = stale.order_by("lease_until").values_list("pk", flat=True)
+    return ids + list(stale_ids[: max(0, limit - len(ids))])
 
 
 def resume_due(now: datetime) -> int:
     """Paused rows whose pause has ended return to planned (the send-time checks still run)."""
     ended = Reminder.objects.filter(status=S.PAUSED, paused_until__lt=now.date())
+    ended = ended.order_by("paused_until")  # not the model's order: that joins the invoices
     count = 0
     for reminder_id in list(ended.values_list("pk", flat=True)[:BATCH]):
         count += states.reminder_transition(
@@ -66,8 +72,14 @@ def resume_due(now: datetime) -> int:
 
 def claim(reminder_id, now: datetime) -> bool:
     lease = {"lease_until": now + LEASE}
+    # Still due: a re-plan may have moved the row later since it was listed.
     if states.reminder_transition(
-        reminder_id, S.SENDING, reason="claimed", fields=lease, expect=S.PLANNED
+        reminder_id,
+        S.SENDING,
+        reason="claimed",
+        fields=lease,
+        expect=S.PLANNED,
+        where=Q(planned_at__lte=now),
     ):
         return True
     return states.reminder_transition(
@@ -92,10 +104,9 @@ def send_due(*, now: datetime | None = None) -> dict[str, int]:
     resumed = resume_due(now)
     if resumed:
         report["resumed"] = resumed
-    for reminder_id in due_reminders(now):
-        if claim(reminder_id, now):
-            result = reminder_send(reminder_id=reminder_id, now=now)
-            report[result] = report.get(result, 0) + 1
+    deadline = time.monotonic() + BUDGET_SECONDS
+    while time.monotonic() < deadline and _send_batch(now, report):
+        pass
     fallbacks = not_delivered_sweep(now=now)
     if fallbacks:
         report["fallback"] = fallbacks
@@ -103,6 +114,17 @@ def send_due(*, now: datetime | None = None) -> dict[str, int]:
     if overdue:
         report["overdue"] = overdue
     return report
+
+
+def _send_batch(now: datetime, report: dict[str, int]) -> bool:
+    """One batch of due rows; whether any was claimed (each claimed row leaves the due set)."""
+    claimed = False
+    for reminder_id in due_reminders(now):
+        if claim(reminder_id, now):
+            claimed = True
+            result = reminder_send(reminder_id=reminder_id, now=now)
+            report[result] = report.get(result, 0) + 1
+    return claimed
 
 
 def _load(reminder_id) -> Reminder:

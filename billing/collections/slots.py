@@ -5,6 +5,7 @@ Pure functions over aware datetimes; nothing here reads the database.
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 MINUTE = timedelta(minutes=1)
@@ -68,6 +69,13 @@ def next_slot(at: datetime, zone: ZoneInfo, window: Window) -> datetime:
     raise NoSlot("The send window, business days and holidays leave no day to send on.")
 
 
+@lru_cache(maxsize=8192)
+def rule_slot(day: date, zone: ZoneInfo, window: Window) -> datetime:
+    """The first allowed slot from the window opening on ``day`` (cached: a re-plan of many
+    invoices asks it for the same few due dates again and again)."""
+    return next_slot(wall_instant(day, window.start, zone), zone, window)
+
+
 def step_slot(
     *,
     due_date: date,
@@ -79,7 +87,6 @@ def step_slot(
 ) -> datetime:
     """A step's planned time: the due date + offset at the window opening, in an allowed slot,
     then at least ``min_gap`` after each of ``not_before`` (exactly ``min_gap`` is allowed)."""
-    rule = wall_instant(due_date + timedelta(days=offset_days), window.start, zone)
-    slot = next_slot(rule, zone, window)
+    slot = rule_slot(due_date + timedelta(days=offset_days), zone, window)
     earliest = max([slot, *(moment + min_gap for moment in not_before if moment is not None)])
     return slot if earliest == slot else next_slot(earliest, zone, window)

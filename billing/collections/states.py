@@ -1,16 +1,17 @@
 """The reminder state machine.
 
-``reminder_transition`` is the only code that assigns ``Reminder.status``: it checks the move
-against ``TRANSITIONS`` with a conditional update (a concurrent worker's claim wins once),
-writes the reminder's event on the invoice timeline in the same transaction, and tells
-``record_event`` about the moves integrators care for.
+``reminder_transition`` (one row) and ``reminder_moves`` (a batch) are the only code that
+assigns ``Reminder.status``: each checks the move against ``TRANSITIONS`` with a conditional
+update (a concurrent worker's claim wins once), writes the reminder's event on the invoice
+timeline in the same transaction, and tells ``record_event`` about the moves integrators care for.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import CharField, DateTimeField, Q, Value
 from django.utils import timezone
 
 from billing.collections.models import Reminder, ReminderEvent
@@ -67,6 +68,76 @@ def reminder_transition(
             INTEGRATOR_EVENTS[to], invoice_id=current[1], data={"reminder": str(reminder_id)}
         )
     return True
+
+
+@dataclass(frozen=True)
+class Move:
+    """One row's move for ``reminder_moves``, from the status the caller read under its lock."""
+
+    reminder_id: Any
+    invoice_id: Any
+    current: str
+    to: str
+    reason: str
+    fields: Mapping[str, Any] = field(default_factory=dict)
+
+
+GROUP = 2000  # ids per statement, far below SQLite's and PostgreSQL's parameter limits
+
+
+class LostRace(Exception):
+    """A batch's row was no longer in the status its caller read: the rows were not locked."""
+
+
+@transaction.atomic
+def reminder_moves(moves: Sequence[Move], *, actor_label: str = "system") -> int:
+    """The batch form of ``reminder_transition`` for rows the caller holds locked: the moves
+    the table allows, grouped by identical outcome, each group written as one UPDATE guarded
+    by the status its rows were read in and one INSERT … SELECT of their events; returns how
+    many moved. Moves the table refuses are left out."""
+    allowed = [move for move in moves if move.to in TRANSITIONS.get(move.current, ())]
+    groups: dict[tuple, list] = {}
+    for move in allowed:
+        outcome = (move.current, move.to, move.reason[:300], tuple(sorted(move.fields.items())))
+        groups.setdefault(outcome, []).append(move.reminder_id)
+    now = timezone.now()
+    for (current, to, reason, fields), ids in groups.items():
+        for start in range(0, len(ids), GROUP):
+            chunk = ids[start : start + GROUP]
+            _move_group(chunk, current, to, dict(fields, reason=reason), actor_label, now)
+    for move in allowed:
+        if move.to in INTEGRATOR_EVENTS:
+            record_event(
+                INTEGRATOR_EVENTS[move.to],
+                invoice_id=move.invoice_id,
+                data={"reminder": str(move.reminder_id)},
+            )
+    return len(allowed)
+
+
+def _move_group(ids: list, current: str, to: str, fields: dict, actor_label: str, now) -> None:
+    rows = Reminder.objects.filter(pk__in=ids, status=current)
+    moved = rows.update(status=to, updated_at=now, **fields)
+    if moved != len(ids):
+        raise LostRace(f"{len(ids) - moved} of {len(ids)} reminders had moved")
+    events = (
+        Reminder.objects.filter(pk__in=ids)
+        .order_by()
+        .annotate(
+            e_from=Value(current, output_field=CharField()),
+            e_to=Value(to, output_field=CharField()),
+            e_reason=Value(fields["reason"], output_field=CharField()),
+            e_actor=Value(actor_label[:100], output_field=CharField()),
+            e_at=Value(now, output_field=DateTimeField()),
+        )
+        .values_list("pk", "invoice_id", "e_from", "e_to", "e_reason", "e_actor", "e_at")
+    )
+    select, params = events.query.sql_with_params()
+    meta, quote = ReminderEvent._meta, connection.ops.quote_name
+    columns = ["reminder", "invoice", "from_status", "to_status", "reason", "actor_label"]
+    names = [quote(meta.get_field(name).column) for name in [*columns, "created_at"]]
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {quote(meta.db_table)} ({', '.join(names)}) {select}", params)
 
 
 def record_event(kind: str, *, invoice_id, data: Mapping[str, Any]) -> None:

@@ -8,7 +8,7 @@ def enqueue_replan(organization_id) -> None:
 
 
 def replan_organization(organization_id: str) -> int:
-    from billing.collections.plan import organization_replan
+    from billing.collections.replan import organization_replan
 
     return organization_replan(organization_id=organization_id)
 

@@ -149,6 +149,12 @@ class Invoice(models.Model):
             ),
             # Issued this month, and the funnel's period.
             models.Index(fields=["organization", "finalized_at"], name="invoice_org_finalized"),
+            # The every-minute overdue sweep reads only open invoices not yet marked overdue.
+            models.Index(
+                fields=["status", "due_date"],
+                condition=models.Q(overdue_at__isnull=True),
+                name="invoice_overdue_due",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -139,6 +139,13 @@ class Message(models.Model):
                 condition=models.Q(status__in=problems.PROBLEM_STATUSES),
                 name="message_tenant_problems",
             ),
+            # Asked every minute by the fallback sweep: WhatsApp messages still waiting for
+            # "delivered" (the delivered and final ones, nearly all of them, are not in it).
+            models.Index(
+                fields=["subject_type", "status", "created_at"],
+                condition=models.Q(channel="whatsapp", is_active=True),
+                name="message_not_delivered",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -31,6 +31,7 @@ def gunicorn(
     extra_args: tuple[str, ...] = (),
     log=None,
     ready_path: str = "/api/v0/schema/",
+    ready_timeout: float = 120.0,
 ):
     """Yield the port of a gunicorn serving config.wsgi; the socket is bound before it starts.
 
@@ -58,7 +59,7 @@ def gunicorn(
     )
     sock.close()  # gunicorn holds its own copy
     try:
-        wait_ready(port, process, path=ready_path)
+        wait_ready(port, process, timeout=ready_timeout, path=ready_path)
         yield port
     finally:
         process.terminate()

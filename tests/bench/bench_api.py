@@ -71,10 +71,10 @@ class Database:
                 Path(f"{self.path}{suffix}").unlink(missing_ok=True)
 
 
-def manage(env: dict, *args: str) -> str:
+def manage(env: dict, *args: str, timeout: float = 300) -> str:
     result = subprocess.run(
         [sys.executable, *args], cwd=ROOT, env={**os.environ, **env}, check=True,
-        capture_output=True, text=True, timeout=300,
+        capture_output=True, text=True, timeout=timeout,
     )  # fmt: skip
     return result.stdout
 

@@ -10,18 +10,15 @@ import json
 import os
 import secrets
 import time
-import uuid
 
-from tests.api.server import gunicorn
-from tests.bench.bench_api import WARMUP, Database, invoice_body, load, manage
-from tests.bench.bench_whatsapp import cluster, median, stop
+from tests.bench.bench_api import Database, manage
+from tests.bench.bench_whatsapp import cluster, django_code, stop
+from tests.bench.tenants import TENANT, create_rates
 from tests.webhooks.receiver import Receiver, start_receiver
 
 N = 1000
 LATENCY = 0.05
 WORKERS = 2
-SECONDS = 9.0
-ROUNDS = 3
 
 SETUP_EVENTS = """
 from django.db import transaction
@@ -39,33 +36,17 @@ for start in range(0, %(n)s, 100):
             events_raise(organization=org, specs=[EventSpec("webhook.test", None, {"n": i})])
 """
 
-SETUP_ORGS = """
-import json
-from billing.models import Customer, Product, Tax, Wallet
-from billing.services.organizations import api_credential_create, organization_create
+SETUP_ORGS = (
+    TENANT
+    + """
 from billing.webhooks.models import WebhookEndpoint
 
-def tenant(name, endpoint):
-    org = organization_create(name=name)
-    credential, secret = api_credential_create(organization=org)
-    customer = Customer.objects.create(organization=org, name="Bench", email="b@example.com")
-    wallet = Wallet.objects.create(organization=org, address="0xbench")
-    tax = Tax.objects.create(organization=org, name="VAT", rate=20)
-    products = [
-        Product.objects.create(organization=org, name=f"P{n}", unit_price=1000 * n, currency="USD")
-        for n in (1, 2, 3)
-    ]
-    if endpoint:
-        WebhookEndpoint.objects.create(organization=org, url="http://127.0.0.1:9/x", events=["*"])
-    return {"key": credential.client_key, "secret": secret, "customer": str(customer.pk),
-            "wallet": str(wallet.pk), "tax": str(tax.pk), "products": [str(p.pk) for p in products]}
+def subscribe(org):
+    WebhookEndpoint.objects.create(organization=org, url="http://127.0.0.1:9/x", events=["*"])
 
-print(json.dumps({"none": tenant("No endpoint", False), "one": tenant("One endpoint", True)}))
+print(json.dumps({"none": tenant("No endpoint"), "one": tenant("One endpoint", subscribe)}))
 """
-
-
-def django_code(env: dict, code: str) -> str:
-    return manage(env, "-c", f"import json, django; django.setup()\n{code}")
+)
 
 
 def delivery_throughput(env: dict, kind: str) -> dict[str, bool]:
@@ -100,27 +81,7 @@ def delivery_throughput(env: dict, kind: str) -> dict[str, bool]:
 
 def create_overhead(env: dict, kind: str) -> dict[str, bool]:
     tenants = json.loads(django_code(env, SETUP_ORGS))
-
-    def creator(ids):
-        body = json.dumps(invoice_body(ids)).encode()
-        auth = {"x-client-key": ids["key"], "x-client-secret": ids["secret"]}
-
-        def make():
-            headers = {**auth, "Content-Type": "application/json"}
-            return body, {**headers, "x-idempotency-key": str(uuid.uuid4())}
-
-        return make
-
-    none, one = creator(tenants["none"]), creator(tenants["one"])
-    workers = 2 * (os.cpu_count() or 1) + 1
-    with gunicorn(workers=workers, env=env) as port:
-        load(port, "/api/v0/invoices", none, WARMUP)
-        load(port, "/api/v0/invoices", one, WARMUP)
-        bares, subscribed = [], []
-        for _ in range(ROUNDS):
-            bares.append(load(port, "/api/v0/invoices", none, SECONDS / ROUNDS))
-            subscribed.append(load(port, "/api/v0/invoices", one, SECONDS / ROUNDS))
-    bare, real = median(bares), median(subscribed)
+    bare, real = create_rates(env, tenants["none"], tenants["one"])
     ratio = real["rps"] / bare["rps"] if bare["rps"] else 0.0
     print(f"POST /api/v0/invoices, no endpoint: {bare['rps']:7.1f} req/s")
     print(

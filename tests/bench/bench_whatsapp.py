@@ -126,25 +126,31 @@ def stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
-def send_round(env: dict, workers: int, round_tag: str) -> float:
+def sandbox_rate(env: dict, setup: str, workers: int, n: int = N) -> float:
+    """Run ``setup`` against a sandbox answering in ``LATENCY``, then a qcluster of ``workers``
+    until the sandbox saw ``n`` sends: messages per second from the first send to the last."""
     sandbox = Sandbox(SandboxConfig(latency=LATENCY)).start()
     round_env = {**env, "ONEMSG_BASE_URL": sandbox.url}
     try:
-        django_code(round_env, SETUP_SENDS % {"round": round_tag, "n": N})
+        django_code(round_env, setup)
         process = cluster(round_env, workers)
-        deadline = time.monotonic() + 40 * N / (workers / LATENCY)
+        deadline = time.monotonic() + 40 * n / (workers / LATENCY)
         try:
-            while len(sandbox.sends) < N and time.monotonic() < deadline:
+            while len(sandbox.sends) < n and time.monotonic() < deadline:
                 time.sleep(0.2)
         finally:
             stop(process)
         sends = sorted(s["at"] for s in sandbox.sends)
     finally:
         sandbox.stop()
-    if len(sends) < N:
-        print(f"  W={workers}: only {len(sends)} of {N} sent before the deadline")
+    if len(sends) < n:
+        print(f"  W={workers}: only {len(sends)} of {n} sent before the deadline")
         return 0.0
-    return N / (sends[-1] - sends[0] + LATENCY)
+    return n / (sends[-1] - sends[0] + LATENCY)
+
+
+def send_round(env: dict, workers: int, round_tag: str) -> float:
+    return sandbox_rate(env, SETUP_SENDS % {"round": round_tag, "n": N}, workers)
 
 
 def send_throughput(env: dict, kind: str) -> dict[str, bool]:

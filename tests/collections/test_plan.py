@@ -2,10 +2,13 @@
 
 from datetime import UTC, date, datetime
 
+import pytest
 from django.utils import timezone
 
-from billing.collections.models import Reminder, ReminderPolicy
-from billing.collections.plan import organization_replan, plan_on_open
+from billing.collections import replan, states
+from billing.collections.models import Reminder, ReminderEvent, ReminderPolicy
+from billing.collections.plan import plan_on_open
+from billing.collections.replan import organization_replan
 from billing.services.actors import Actor
 from billing.services.invoices import invoice_finalize
 from tests.factories import CustomerFactory, make_invoice
@@ -124,11 +127,87 @@ def test_a_policy_change_replans_unsent_steps_and_never_touches_sent_ones(org, m
     assert rows(invoice)[1][2] == datetime(2026, 7, 2, 12, 0, tzinfo=UTC)  # 14:00 CEST
 
 
-def test_a_disabled_policy_plans_paused_rows(org, monkeypatch):
+def test_a_disabled_policy_plans_nothing(org, monkeypatch):
     freeze(monkeypatch, datetime(2026, 6, 1, 10, 0, tzinfo=UTC))
     ReminderPolicy.objects.create(organization=org, enabled=False, steps=[0])
     invoice = make_invoice(org, due_date=date(2026, 7, 1), delivery="MANUALLY")
 
     plan_on_open([invoice])
 
-    assert [(st, r) for *_, st, r in rows(invoice)] == [("paused", "reminders disabled")]
+    assert rows(invoice) == []
+
+
+def test_turning_reminders_off_pauses_the_plan_and_on_again_plans_every_open_invoice(
+    org, monkeypatch
+):
+    freeze(monkeypatch, datetime(2026, 6, 1, 10, 0, tzinfo=UTC))
+    policy = ReminderPolicy.objects.create(organization=org, steps=[0, 3])
+    planned = make_invoice(org, status="OPEN", due_date=date(2026, 7, 1), delivery="MANUALLY")
+    policy.enabled = False
+    policy.save()
+    organization_replan(organization_id=org.pk)
+    while_off = make_invoice(org, status="OPEN", due_date=date(2026, 7, 1), delivery="MANUALLY")
+
+    assert [(s, st, r) for s, _, _, st, r in rows(planned)] == [
+        (1, "paused", "reminders disabled"),
+        (2, "paused", "reminders disabled"),
+    ]
+    assert rows(while_off) == []
+
+    policy.enabled = True
+    policy.save()
+    moved = organization_replan(organization_id=org.pk)
+
+    assert moved == 4
+    # Wednesday 1 July 09:00 CEST; +3 is a Saturday: Monday 6 July.
+    expected = [
+        (1, 0, datetime(2026, 7, 1, 7, 0, tzinfo=UTC), "planned"),
+        (2, 3, datetime(2026, 7, 6, 7, 0, tzinfo=UTC), "planned"),
+    ]
+    assert [row[:4] for row in rows(planned)] == expected
+    assert [row[:4] for row in rows(while_off)] == expected
+    assert list(while_off.reminder_events.values_list("to_status", "reason")) == [
+        ("planned", "planned"),
+        ("planned", "planned"),
+    ]
+
+
+def test_a_replan_moves_many_invoices_in_batches_with_one_event_per_row(org, monkeypatch):
+    freeze(monkeypatch, datetime(2026, 6, 1, 10, 0, tzinfo=UTC))
+    monkeypatch.setattr(replan, "BATCH", 3)
+    invoices = [
+        make_invoice(org, status="OPEN", due_date=date(2026, 7, 1), delivery="MANUALLY")
+        for _ in range(7)
+    ]
+    ReminderPolicy.objects.create(organization=org, steps=[-3, 0, 3, 7, 14], window_start=600)
+
+    assert organization_replan(organization_id=org.pk) == 35
+
+    assert set(Reminder.objects.values_list("planned_at__hour", "status", "reason")) == {
+        (8, "planned", "re-planned after a policy change")  # 10:00 CEST
+    }
+    assert ReminderEvent.objects.filter(reason="re-planned after a policy change").count() == 35
+    assert {i.reminders.count() for i in invoices} == {5}
+
+
+def test_the_batch_door_refuses_a_row_that_moved_under_it(org, monkeypatch):
+    freeze(monkeypatch, datetime(2026, 6, 1, 10, 0, tzinfo=UTC))
+    invoice = make_invoice(org, status="OPEN", due_date=date(2026, 7, 1), delivery="MANUALLY")
+    first, second = Reminder.objects.filter(invoice=invoice).order_by("step")[:2]
+    Reminder.objects.filter(pk=second.pk).update(status="sending")  # claimed meanwhile
+    moves = [
+        states.Move(row.pk, invoice.pk, "planned", "cancelled", "policy changed")
+        for row in (first, second)
+    ]
+
+    with pytest.raises(states.LostRace):
+        states.reminder_moves(moves)
+
+    assert list(Reminder.objects.filter(invoice=invoice).values_list("status", flat=True)) == [
+        "planned",
+        "sending",
+        "planned",
+        "planned",
+        "planned",
+    ]
+    assert ReminderEvent.objects.filter(reason="policy changed").count() == 0

@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from billing.collections import sending
 from billing.collections.models import Reminder, ReminderPolicy
 from billing.collections.sending import LEASE, claim, send_due
 from billing.services.invoice_email import SendInvoiceEmail, invoice_send_email
@@ -29,6 +30,18 @@ def run_job(capture, clock, at=SEND_AT):
 
 def reminder_messages(invoice):
     return Message.objects.filter(subject_id=str(invoice.pk), purpose="reminder")
+
+
+def test_one_run_sends_every_due_step_batch_after_batch(
+    org, clock, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(sending, "BATCH", 2)
+    invoices = [open_invoice(org, email=f"c{n}@example.com") for n in range(5)]
+
+    assert run_job(django_capture_on_commit_callbacks, clock) == {"sent": 5}
+
+    assert sorted(m.to[0] for m in mail.outbox) == [f"c{n}@example.com" for n in range(5)]
+    assert [step(invoice).status for invoice in invoices] == ["sent"] * 5
 
 
 def test_a_due_step_is_e_mailed_once_with_the_amount_due_now(
@@ -112,6 +125,15 @@ def test_a_second_claim_of_the_same_row_loses(org, clock):
     reminder = step(invoice)
 
     assert (claim(reminder.pk, SEND_AT), claim(reminder.pk, SEND_AT)) == (True, False)
+
+
+def test_a_row_re_planned_later_after_it_was_listed_is_not_claimed(org, clock):
+    invoice = open_invoice(org)
+    reminder = step(invoice)
+    Reminder.objects.filter(pk=reminder.pk).update(planned_at=SEND_AT + timedelta(hours=1))
+
+    assert claim(reminder.pk, SEND_AT) is False
+    assert step(invoice).status == "planned"
 
 
 def pay(invoice):
