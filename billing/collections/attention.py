@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from billing.collections.models import FollowUp
 from billing.collections.pauses import invoice_reminders_resume
-from billing.collections.plan import invoice_replan
 from billing.collections.policy import policy_for
+from billing.collections.replan import invoice_replan
 from billing.errors import BillingError, NotFound
 from billing.models import Invoice, Organization
 from billing.services.actors import Actor
@@ -177,7 +177,12 @@ def dispute_resolve(*, invoice: Invoice, actor: Actor, note: str) -> Invoice:
     _note(invoice, actor, f"Dispute resolved: {note}")
     if invoice.status == Invoice.Status.OPEN:
         policy = policy_for(invoice.organization)
-        invoice_replan(invoice=invoice, policy=policy, now=timezone.now())
+        invoice_replan(
+            invoice=invoice,
+            policy=policy,
+            now=timezone.now(),
+            reason="re-planned: dispute resolved",
+        )
     return invoice
 
 

@@ -52,6 +52,12 @@ def organization_replan(*, organization_id, now: datetime | None = None) -> int:
         after = keys[-1]
 
 
+def invoice_replan(*, invoice: Invoice, policy: ReminderPolicy, now: datetime, reason: str) -> int:
+    """Every unsent step of one open invoice planned again (a dispute resolved, a "paid
+    already" found unpaid), each move recorded with ``reason``."""
+    return _replan_batch([invoice.pk], policy, now, reason=reason)
+
+
 class Row(NamedTuple):
     pk: Any
     invoice_id: Any
@@ -61,7 +67,9 @@ class Row(NamedTuple):
 
 
 @transaction.atomic
-def _replan_batch(invoice_ids: list, policy: ReminderPolicy, now: datetime) -> int:
+def _replan_batch(
+    invoice_ids: list, policy: ReminderPolicy, now: datetime, *, reason: str = REPLANNED
+) -> int:
     rows: dict = {}
     locked = Reminder.objects.select_for_update().filter(invoice_id__in=invoice_ids).order_by()
     for row in locked.values_list(*Row._fields, named=False):
@@ -82,12 +90,15 @@ def _replan_batch(invoice_ids: list, policy: ReminderPolicy, now: datetime) -> i
     moves, new = [], []
     for invoice in invoices:
         existing = rows.get(invoice.pk, {})
-        moves += _invoice_moves(invoice, existing, policy, now, last.get(str(invoice.pk)), new)
+        last_at = last.get(str(invoice.pk))
+        moves += _invoice_moves(invoice, existing, policy, now, last_at, new, reason)
     insert_rows(new)
     return len(new) + states.reminder_moves(moves)
 
 
-def _invoice_moves(invoice, existing: dict, policy, now, last_message_at, new: list) -> list:
+def _invoice_moves(
+    invoice, existing: dict, policy, now, last_message_at, new: list, reason: str
+) -> list:
     """The moves of one invoice's rows; rows for steps it never had are appended to ``new``."""
     kept = [row for row in existing.values() if row.status in KEEP]
     pairs = [
@@ -108,7 +119,7 @@ def _invoice_moves(invoice, existing: dict, policy, now, last_message_at, new: l
     for step in planned:
         row = existing.get(step.step)
         if row is not None:
-            moves.append(_move(invoice, row, step, channel, now))
+            moves.append(_move(invoice, row, step, channel, now, reason))
         elif policy.enabled:  # off: nothing new is planned
             new.append(new_row(invoice, step, channel, now))
     for row in existing.values():
@@ -117,8 +128,8 @@ def _invoice_moves(invoice, existing: dict, policy, now, last_message_at, new: l
     return moves
 
 
-def _move(invoice, row: Row, step: PlannedStep, channel: str, now) -> states.Move:
-    to, reason = step.status, step.reason or REPLANNED
+def _move(invoice, row: Row, step: PlannedStep, channel: str, now, why: str) -> states.Move:
+    to, reason = step.status, step.reason or why
     if to == S.PLANNED and is_paused(invoice):
         to, reason = S.PAUSED, "reminders paused"
     fields = {
