@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -69,6 +70,29 @@ class Database:
         else:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+
+
+@contextmanager
+def served_database(**overrides: str):
+    """A migrated throwaway database and the production-like environment of a bench's
+    processes (``overrides`` laid over it); yields ``(env, kind)`` and drops it afterwards."""
+    database = Database()
+    env = {
+        "DJANGO_SETTINGS_MODULE": "tests.bench.whatsapp_settings",
+        "DATABASE_URL": database.url,
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ONEMSG_WEBHOOK_TOKEN": secrets.token_urlsafe(32),
+        "SITE_URL": "http://127.0.0.1",
+        **overrides,
+    }
+    print(f"database: {database.kind}; broker: {'Redis' if os.environ.get('REDIS_URL') else 'ORM'}")
+    try:
+        manage(env, "manage.py", "migrate", "--noinput")
+        manage(env, "manage.py", "createcachetable")
+        yield env, database.kind
+    finally:
+        database.drop()
 
 
 def manage(env: dict, *args: str, timeout: float = 300) -> str:

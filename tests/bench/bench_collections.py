@@ -13,9 +13,8 @@
 
 import json
 import os
-import secrets
 
-from tests.bench.bench_api import Database, manage
+from tests.bench.bench_api import manage, served_database
 from tests.bench.bench_whatsapp import LATENCY, N, django_code, sandbox_rate
 from tests.bench.tenants import TENANT, create_rates
 
@@ -134,27 +133,12 @@ def send_throughput(env: dict, kind: str) -> dict[str, bool]:
 
 
 def main() -> dict[str, bool]:
-    database = Database()
-    env = {
-        "DJANGO_SETTINGS_MODULE": "tests.bench.whatsapp_settings",
-        "DATABASE_URL": database.url,
-        "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ONEMSG_WEBHOOK_TOKEN": secrets.token_urlsafe(32),
-        "API_RATE_LIMIT": "100000000/min",
-        "SITE_URL": "http://127.0.0.1",
-    }
-    print(f"database: {database.kind}; broker: {'Redis' if os.environ.get('REDIS_URL') else 'ORM'}")
-    try:
-        manage(env, "manage.py", "migrate", "--noinput")
-        manage(env, "manage.py", "createcachetable")
-        results = job_cycle(env, database.kind)
-        results |= replan(env, database.kind)
-        results |= planning_overhead(env, database.kind)
-        results |= send_throughput(env, database.kind)
+    with served_database(API_RATE_LIMIT="100000000/min") as (env, kind):
+        results = job_cycle(env, kind)
+        results |= replan(env, kind)
+        results |= planning_overhead(env, kind)
+        results |= send_throughput(env, kind)
         return results
-    finally:
-        database.drop()
 
 
 if __name__ == "__main__":

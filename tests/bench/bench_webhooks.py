@@ -7,11 +7,9 @@
 """
 
 import json
-import os
-import secrets
 import time
 
-from tests.bench.bench_api import Database, manage
+from tests.bench.bench_api import served_database
 from tests.bench.bench_whatsapp import cluster, django_code, stop
 from tests.bench.tenants import TENANT, create_rates
 from tests.webhooks.receiver import Receiver, start_receiver
@@ -93,26 +91,13 @@ def create_overhead(env: dict, kind: str) -> dict[str, bool]:
 
 
 def main() -> dict[str, bool]:
-    database = Database()
-    env = {
-        "DJANGO_SETTINGS_MODULE": "tests.bench.whatsapp_settings",
-        "DATABASE_URL": database.url,
-        "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ONEMSG_WEBHOOK_TOKEN": secrets.token_urlsafe(32),
-        "API_RATE_LIMIT": "100000000/min",
-        "WEBHOOK_ALLOW_PRIVATE_URLS": "true",  # the receiver is on 127.0.0.1
-        "SITE_URL": "http://127.0.0.1",
-    }
-    print(f"database: {database.kind}; broker: {'Redis' if os.environ.get('REDIS_URL') else 'ORM'}")
-    try:
-        manage(env, "manage.py", "migrate", "--noinput")
-        manage(env, "manage.py", "createcachetable")
-        results = delivery_throughput(env, database.kind)
-        results |= create_overhead(env, database.kind)
+    with served_database(
+        API_RATE_LIMIT="100000000/min",
+        WEBHOOK_ALLOW_PRIVATE_URLS="true",  # the receiver is on 127.0.0.1
+    ) as (env, kind):
+        results = delivery_throughput(env, kind)
+        results |= create_overhead(env, kind)
         return results
-    finally:
-        database.drop()
 
 
 if __name__ == "__main__":

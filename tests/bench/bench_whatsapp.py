@@ -16,7 +16,7 @@ import time
 
 from notifications.sandbox import Sandbox, SandboxConfig
 from tests.api.server import ROOT, gunicorn
-from tests.bench.bench_api import WARMUP, Database, load, manage
+from tests.bench.bench_api import WARMUP, load, manage, served_database
 
 N = 1000
 LATENCY = 0.05
@@ -220,25 +220,11 @@ def events_applied(env: dict, kind: str) -> dict[str, bool]:
 
 
 def main() -> dict[str, bool]:
-    database = Database()
-    env = {
-        "DJANGO_SETTINGS_MODULE": "tests.bench.whatsapp_settings",
-        "DATABASE_URL": database.url,
-        "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ONEMSG_WEBHOOK_TOKEN": WEBHOOK_TOKEN,
-        "SITE_URL": "http://127.0.0.1",
-    }
-    print(f"database: {database.kind}; broker: {'Redis' if os.environ.get('REDIS_URL') else 'ORM'}")
-    try:
-        manage(env, "manage.py", "migrate", "--noinput")
-        manage(env, "manage.py", "createcachetable")
-        results = send_throughput(env, database.kind)
-        results |= webhook_ingestion(env, database.kind)
-        results |= events_applied(env, database.kind)
+    with served_database(ONEMSG_WEBHOOK_TOKEN=WEBHOOK_TOKEN) as (env, kind):
+        results = send_throughput(env, kind)
+        results |= webhook_ingestion(env, kind)
+        results |= events_applied(env, kind)
         return results
-    finally:
-        database.drop()
 
 
 if __name__ == "__main__":
