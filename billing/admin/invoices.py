@@ -21,6 +21,7 @@ from billing.admin.reminders import RemindersInvoiceAdminMixin
 from billing.admin.scoping import ScopedAdmin, ScopedInline
 from billing.admin.whatsapp import MessageLogInline, WhatsAppInvoiceAdminMixin, delivery_column
 from billing.approvals.services import invoice_finalize_or_request
+from billing.documents import STATUS_WORDS
 from billing.errors import BillingError
 from billing.models import ApprovalRequest, Invoice, InvoiceEvent, Payment
 from billing.models.choices import PaymentMethod
@@ -33,6 +34,7 @@ from billing.services.invoices import (
     invoice_save_draft,
     invoice_void,
 )
+from billing.services.roles import role_allows
 from config.admin import ReadOnlyAdminMixin
 from config.admin_paging import LargeTableAdmin
 
@@ -203,7 +205,7 @@ class InvoiceAdmin(
         return format_html(
             '<span class="invoice-status status-{}">{}</span>',
             obj.display_status.lower(),
-            obj.display_status,
+            STATUS_WORDS[obj.display_status],
         )
 
     @admin.display(description="Payment methods")
@@ -275,6 +277,11 @@ class InvoiceAdmin(
                 for slug, spec in LIFECYCLE.items()
                 if can_transition(invoice, spec[1])
                 and (slug != "finalize" or invoice.status == Status.DRAFT)
+                and role_allows(
+                    user=request.user,
+                    organization_id=invoice.organization_id,
+                    action=slug.replace("-", "_"),
+                )
             ]
             extra_context["can_record_payment"] = invoice.status in (
                 Status.OPEN,

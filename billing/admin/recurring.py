@@ -3,6 +3,7 @@ and quantities, tax, payment methods), the calendar, and pause, through the serv
 calls. The template is stored exactly as the API stores it."""
 
 import json
+import uuid
 from decimal import Decimal
 
 from django import forms
@@ -231,9 +232,25 @@ class RecurringInvoiceAdmin(ScopedAdmin, admin.ModelAdmin):
     def title(self, obj: RecurringInvoice) -> str:
         return obj.template.get("name", "")
 
+    def get_changelist_instance(self, request):
+        # The customer sits in the schedule's template: one query names the page's customers.
+        changelist = super().get_changelist_instance(request)
+        wanted = {_uuid(s.template.get("customer_id")) for s in changelist.result_list} - {None}
+        names = {
+            str(pk): name
+            for pk, name in self.scoped(
+                Customer.objects.filter(pk__in=wanted), request
+            ).values_list("pk", "name")
+        }
+        for schedule in changelist.result_list:
+            schedule.customer_label = names.get(str(_uuid(schedule.template.get("customer_id"))))
+        return changelist
+
     @admin.display(description="Customer")
     def customer_name(self, obj: RecurringInvoice) -> str:
-        customer = Customer.objects.filter(pk=obj.template.get("customer_id")).first()
+        if hasattr(obj, "customer_label"):
+            return obj.customer_label or "—"
+        customer = Customer.objects.filter(pk=_uuid(obj.template.get("customer_id"))).first()
         return customer.name if customer else "—"
 
     @admin.display(description="Created")
@@ -269,3 +286,10 @@ class RecurringInvoiceAdmin(ScopedAdmin, admin.ModelAdmin):
     @admin.action(description="Resume selected schedules", permissions=["change"])
     def resume_selected(self, request, queryset):
         self._set_active(request, queryset, True, "resumed")
+
+
+def _uuid(value) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None

@@ -117,6 +117,7 @@ def forwarded_call(key: str, forwarded: str, *, proxy: str = "10.0.0.1"):
 
 def test_behind_a_trusted_proxy_each_client_is_counted_on_its_own(api, limit, settings):
     settings.TRUSTED_PROXY_COUNT = 1
+    settings.AUTH_FAILURE_LIMIT = "3/hour"  # no window boundary inside the test
     guesser, innocent = address(), address()
     for i in range(3):
         forwarded_call(f"ck_guess{i}", guesser)
@@ -128,6 +129,7 @@ def test_behind_a_trusted_proxy_each_client_is_counted_on_its_own(api, limit, se
 
 def test_what_a_client_writes_into_x_forwarded_for_is_not_believed(api, limit, settings):
     settings.TRUSTED_PROXY_COUNT = 1
+    settings.AUTH_FAILURE_LIMIT = "3/hour"  # no window boundary inside the test
     guesser = address()
     # Each attempt claims a new address to the left of the one the proxy appended.
     for i in range(3):
@@ -138,6 +140,7 @@ def test_what_a_client_writes_into_x_forwarded_for_is_not_believed(api, limit, s
 
 def test_without_trusted_proxies_the_header_is_ignored(api, limit, settings):
     settings.TRUSTED_PROXY_COUNT = 0
+    settings.AUTH_FAILURE_LIMIT = "3/hour"  # no window boundary inside the test
     proxy = address()
     for i in range(3):
         forwarded_call(f"ck_guess{i}", address(), proxy=proxy)

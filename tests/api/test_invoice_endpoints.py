@@ -312,9 +312,10 @@ def test_create_with_an_idempotency_key_costs_a_fixed_number_of_queries(
     # The test runs in a transaction, so each transaction below is a savepoint here.
     # credential 1; claim 3 (savepoint, insert, release); work 16: savepoint, savepoint,
     # customer, wallet, tax, tax components, products, counter, invoice, items, events,
-    # release, stored response, release; the reminder plan 3: policy, reminders, their events;
-    # integrator events 2: events, webhook endpoints
-    with django_assert_num_queries(23):
+    # release, stored response, release; the overview's stored figures 2: open balance, day
+    # totals; the reminder plan 3: policy, reminders, their events; integrator events 2:
+    # events, webhook endpoints
+    with django_assert_num_queries(25):
         assert api.post("invoices", body, key="counted").status_code == 201
 
 
@@ -351,11 +352,12 @@ def test_bulk_costs_the_same_queries_for_one_or_ten_invoices(
     create(api)  # the counter row exists from here on
     body = api.invoice_body(status="OPEN", taxId=str(api.tax.pk), delivery="MANUALLY")
     # credential, customer, wallet, tax, tax components, products, savepoint, counter,
-    # invoices, items, events, the reminder plan (policy, reminders, their events), integrator
-    # events, webhook endpoints, release
-    with django_assert_num_queries(17):
+    # invoices, items, events, the overview's stored figures (open balance, day totals), the
+    # reminder plan (policy, reminders, their events), integrator events, webhook endpoints,
+    # release
+    with django_assert_num_queries(19):
         api.post("invoices/bulk", {"invoices": [body]})
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(19):
         data = api.post("invoices/bulk", {"invoices": [body] * 10}).json()
     assert data["summary"] == {"total": 10, "successful": 10, "failed": 0}
 

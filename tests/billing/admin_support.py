@@ -1,12 +1,16 @@
 """Two organizations with one row of every tenant model each, and members to look at them."""
 
+from datetime import timedelta
 from decimal import Decimal
+
+from django.utils import timezone
 
 from billing.approvals.services import invoice_finalize_or_request
 from billing.bulk.services import bulk_job_create
 from billing.models import CustomerContact, Invoice, TaxComponent
 from billing.services.actors import Actor
 from billing.services.payments import payment_record
+from billing.services.recurring import recurring_create
 from billing.services.roles import staff_user_set
 from billing.webhooks.models import WebhookEndpoint
 from notifications.models import DefaultEmailTemplate, Message, WhatsAppChannel, WhatsAppTemplate
@@ -29,7 +33,7 @@ def build_tenant(marker: str):
     ProductFactory(organization=org, name=f"{marker} product")
     tax = TaxFactory(organization=org, name=f"{marker} tax")
     TaxComponent.objects.create(tax=tax, name=f"{marker} part", rate=5)
-    WalletFactory(organization=org, address=f"0x{marker}wallet")
+    wallet = WalletFactory(organization=org, address=f"0x{marker}wallet")
     ApiCredentialFactory(organization=org, name=f"{marker} key")
     # Before the invoices: their events make deliveries to it.
     WebhookEndpoint.objects.create(
@@ -62,6 +66,25 @@ def build_tenant(marker: str):
         invoices=Invoice.objects.filter(pk=draft.pk),
         selection={"ids": [str(draft.pk)]},
         actor=Actor.for_user(maker.user),
+    )
+    recurring_create(
+        organization=org,
+        template={
+            "name": f"{marker} recurring",
+            "email": f"{marker.lower()}@example.com",
+            "customer_id": str(customer.pk),
+            "walletId": str(wallet.pk),
+            "items": [{"product_id": str(draft.items.get().product_id), "quantity": "1"}],
+            "delivery": "EMAIL",
+            "payment_link": True,
+            "payment_methods": ["BANK_TRANSFER"],
+            "status": "OPEN",
+            "partial_payment": False,
+            "taxId": None,
+        },
+        frequency="MONTHLY",
+        count=3,
+        start_date=timezone.localdate() + timedelta(days=60),
     )
     return org
 

@@ -5,6 +5,7 @@ from django.urls import reverse
 from billing.models import Invoice, InvoiceEvent
 from billing.services.actors import Actor
 from billing.services.payments import payment_record
+from tests.billing.admin_support import make_member
 from tests.factories import OrganizationFactory, make_invoice
 
 pytestmark = pytest.mark.django_db
@@ -57,3 +58,24 @@ def test_a_finalized_invoice_page_has_no_save_buttons(admin_client):
     for name in ('name="_save"', 'name="_continue"', 'name="_addanother"'):
         assert name not in html
         assert name in draft_page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("role", "offered"),
+    [("clerk", []), ("approver", ["void", "mark-uncollectible"])],
+)
+def test_the_invoice_page_offers_only_the_moves_the_role_may_make(
+    client, django_user_model, role, offered
+):
+    invoice = make_invoice(status="OPEN", partial_payment=True)
+    payment_record(invoice=invoice, amount=100, method="CASH", actor=Actor(label="test"))
+    client.force_login(
+        make_member(django_user_model, invoice.organization, username=role, role=role)
+    )
+
+    page = client.get(reverse("admin:billing_invoice_change", args=[invoice.pk]))
+
+    assert [slug for slug, _label in page.context["lifecycle_actions"]] == offered
+    assert '<span class="invoice-status status-partiallypaid">Partially paid</span>' in (
+        page.content.decode()
+    )

@@ -1,13 +1,18 @@
 """Scoped changelists answer in a constant number of queries: 1 row or 50, same count."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib import admin
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from billing.admin.scoping import PLATFORM, SHARED
+from billing.bulk.models import BulkJob
+from billing.bulk.services import bulk_job_create
 from billing.models import (
     ApiCredential,
     ApprovalRequest,
@@ -22,8 +27,10 @@ from billing.models import (
     Tax,
     Wallet,
 )
+from billing.models.recurring import RecurringInvoice
 from billing.services.actors import Actor
 from billing.services.payments import payment_record
+from billing.services.recurring import recurring_create
 from billing.services.roles import staff_user_set
 from billing.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from notifications.models import DefaultEmailTemplate, Message, WhatsAppChannel, WhatsAppTemplate
@@ -76,6 +83,43 @@ def approval(org, i):
     approval_for(make_invoice(org), maker.user)
 
 
+def bulk_job(org, i):
+    draft = make_invoice(org)
+    clerk = staff_user_set(
+        username=f"bulk-{org.slug}-{i}", password="pw-12345", organization=org, role="clerk"
+    )
+    bulk_job_create(
+        organization=org,
+        kind="finalize",
+        invoices=Invoice.objects.filter(pk=draft.pk),
+        selection={"ids": [str(draft.pk)]},
+        actor=Actor.for_user(clerk.user),
+    )
+
+
+def recurring(org, i):
+    draft = make_invoice(org)
+    recurring_create(
+        organization=org,
+        template={
+            "name": f"Schedule {i}",
+            "email": "r@example.com",
+            "customer_id": str(draft.customer_id),
+            "walletId": str(WalletFactory(organization=org).pk),
+            "items": [{"product_id": str(draft.items.get().product_id), "quantity": "1"}],
+            "delivery": "EMAIL",
+            "payment_link": True,
+            "payment_methods": ["BANK_TRANSFER"],
+            "status": "OPEN",
+            "partial_payment": False,
+            "taxId": None,
+        },
+        frequency="MONTHLY",
+        count=3,
+        start_date=timezone.localdate() + timedelta(days=60),
+    )
+
+
 # model → one more row of it in ``org`` (the i-th)
 ROWS = {
     ApprovalRequest: approval,
@@ -91,6 +135,8 @@ ROWS = {
     WhatsAppTemplate: whatsapp_template,
     WebhookEndpoint: webhook_endpoint,
     WebhookDelivery: webhook_delivery,
+    BulkJob: bulk_job,
+    RecurringInvoice: recurring,
     Membership: lambda org, i: staff_user_set(
         username=f"member-{i}", password="pw-12345", organization=org, role="viewer"
     ),

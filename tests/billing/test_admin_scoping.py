@@ -206,6 +206,7 @@ def test_custom_admin_urls_are_all_covered():
     assert sorted(name for _model, name in custom_urls()) == [
         "billing_approvalrequest_decide",
         "billing_customer_reminders",
+        "billing_customer_statement",
         "billing_invoice_attention",
         "billing_invoice_credit_note",
         "billing_invoice_credit_note_pdf",

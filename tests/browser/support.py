@@ -20,7 +20,7 @@ def fill_draft(page, *, customer: str, name: str, lines: list[tuple[str, str]]) 
     for row, (product, quantity) in enumerate(lines):
         if row:
             page.click("#items-group .add-row a")
-        # Choices read "Consulting hour — 120 USD": the one naming the product.
+        # Choices read "Consulting hour — 120.00 USD": the one naming the product.
         choice = page.locator(f"#id_items-{row}-product option", has_text=product).first
         page.select_option(f"#id_items-{row}-product", value=choice.get_attribute("value"))
         page.fill(f"#id_items-{row}-quantity", quantity)

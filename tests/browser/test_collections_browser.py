@@ -70,7 +70,7 @@ def test_the_outbox_shows_tomorrow_in_local_time_and_pause_removes_a_reminder(
     assert "09:00" in nora.locator("td.time").inner_text()
     assert "America/New_York" in nora.locator("td.time").inner_text()
     assert "09:00 JST" in kenji.locator("td.time").inner_text()
-    assert "1,250 EUR" in nora.inner_text()
+    assert "1,250.00 EUR" in nora.inner_text()
     nora.locator("summary").click()
     assert "Nora Park" in nora.locator(".preview-email").inner_text()
     page.screenshot(path=os.path.join(artifacts_dir, "collections-outbox.png"), full_page=True)

@@ -46,7 +46,7 @@ def test_the_admin_scripts_run_and_nothing_is_refused(page, live_server, django_
     response = page.goto(f"{live_server.url}/admin/billing/invoice/add/")
     page.click(".workspace-choices button:has-text('Acme CSP')")  # invoices are made in one
     # The invoice form's own script runs too: it asked the server for the (empty) form's totals.
-    expect(page.locator("#live-totals .live-total")).to_have_text("0 USD")
+    expect(page.locator("#live-totals .live-total")).to_have_text("0.00 USD")
     rows = "#items-group tr.form-row:not(.empty-form)"
     before = page.locator(rows).count()
     page.click("#items-group .add-row a")  # the admin's inlines.js adds a row

@@ -30,26 +30,26 @@ def test_live_totals_then_finalize_through_the_confirmation(page, live_server, a
     assert page.inner_text("#id_organization") == "Acme Browser"  # shown, not a choice
     assert page.is_checked("input[name=payment_methods][value=BANK_TRANSFER]")
     products = page.locator("#id_items-0-product option").all_inner_texts()
-    assert products == ["---------", "Consulting hour — 120 USD", "Hosting month — 25.50 USD"]
+    assert products == ["---------", "Consulting hour — 120.00 USD", "Hosting month — 25.50 USD"]
 
     page.select_option("#id_customer", label="Alexey Ivanov")
     page.fill("#id_name", "December services")
     page.fill("#id_due_date", "2099-01-31")
-    page.select_option("#id_items-0-product", label="Consulting hour — 120 USD")
+    page.select_option("#id_items-0-product", label="Consulting hour — 120.00 USD")
     page.fill("#id_items-0-quantity", "3")
     total = page.locator("#live-totals .live-total")
-    expect(total).to_have_text("360 USD")
-    assert page.inner_text("#items-0 .field-amount_display") == "360 USD"
+    expect(total).to_have_text("360.00 USD")
+    assert page.inner_text("#items-0 .field-amount_display") == "360.00 USD"
     assert page.inner_text("#items-0 .field-name") == "Consulting hour"
 
     page.click("#items-group .add-row a")
     page.select_option("#id_items-1-product", label="Hosting month — 25.50 USD")
     page.fill("#id_items-1-quantity", "2")
-    expect(total).to_have_text("411 USD")
+    expect(total).to_have_text("411.00 USD")
     page.select_option("#id_tax", value=str(vat.pk))
     expect(total).to_have_text("493.20 USD")
-    assert page.inner_text("#live-totals .live-subtotal") == "411 USD"
-    assert page.inner_text("#live-totals-taxes").strip() == "VAT 20%\ton 411 USD\t82.20 USD"
+    assert page.inner_text("#live-totals .live-subtotal") == "411.00 USD"
+    assert page.inner_text("#live-totals-taxes").strip() == "VAT 20%\ton 411.00 USD\t82.20 USD"
     assert page.inner_text("#live-totals .live-amount-due") == "493.20 USD"
     assert total.inner_text() == "493.20 USD"
     assert Invoice.objects.count() == 0  # all of it before saving
