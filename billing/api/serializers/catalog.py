@@ -36,9 +36,13 @@ class EmptyIsAValue:
 
 
 class FormBoolean(EmptyIsAValue, serializers.BooleanField):
-    """In a form body an absent checkbox means "not given", not false (DRF's default)."""
+    """In a form body an absent checkbox means "not given", not false (DRF's default). Only
+    the words of a boolean are one (JSON's, and Python's as the SDKs' form encoders write them):
+    the schema says boolean, so ``0``, ``1``, ``on`` or ``yes`` are refused."""
 
     default_empty_html = empty
+    TRUE_VALUES = {True, "true", "True"}
+    FALSE_VALUES = {False, "false", "False"}
 
 
 class FormDecimal(EmptyIsAValue, serializers.DecimalField):
