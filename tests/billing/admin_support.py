@@ -67,24 +67,12 @@ def build_tenant(marker: str):
         selection={"ids": [str(draft.pk)]},
         actor=Actor.for_user(maker.user),
     )
-    recurring_create(
-        organization=org,
-        template={
-            "name": f"{marker} recurring",
-            "email": f"{marker.lower()}@example.com",
-            "customer_id": str(customer.pk),
-            "walletId": str(wallet.pk),
-            "items": [{"product_id": str(draft.items.get().product_id), "quantity": "1"}],
-            "delivery": "EMAIL",
-            "payment_link": True,
-            "payment_methods": ["BANK_TRANSFER"],
-            "status": "OPEN",
-            "partial_payment": False,
-            "taxId": None,
-        },
-        frequency="MONTHLY",
-        count=3,
-        start_date=timezone.localdate() + timedelta(days=60),
+    monthly_schedule(
+        org,
+        name=f"{marker} recurring",
+        customer=customer,
+        wallet=wallet,
+        product_id=draft.items.get().product_id,
     )
     return org
 
@@ -107,3 +95,26 @@ def work_in(client, org) -> None:
     """Choose ``org`` as the client's workspace (a superuser's invoices are created in one)."""
     response = client.post("/admin/workspace/", {"organization": str(org.pk)})
     assert response.status_code == 302
+
+
+def monthly_schedule(org, *, name: str, customer, wallet, product_id):
+    """A recurring schedule of three monthly invoices, starting in two months."""
+    return recurring_create(
+        organization=org,
+        template={
+            "name": name,
+            "email": customer.email or "r@example.com",
+            "customer_id": str(customer.pk),
+            "walletId": str(wallet.pk),
+            "items": [{"product_id": str(product_id), "quantity": "1"}],
+            "delivery": "EMAIL",
+            "payment_link": True,
+            "payment_methods": ["BANK_TRANSFER"],
+            "status": "OPEN",
+            "partial_payment": False,
+            "taxId": None,
+        },
+        frequency="MONTHLY",
+        count=3,
+        start_date=timezone.localdate() + timedelta(days=60),
+    )

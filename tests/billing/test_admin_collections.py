@@ -395,13 +395,14 @@ def test_a_dispute_is_resolved_by_an_approver_and_reminders_are_planned_again(
 ):
     invoice, _day = tomorrow_reminder
     invoice_apply_reply(invoice_id=invoice.pk, action="dispute", text="Dispute")
+    disputed_at = Invoice.objects.get(pk=invoice.pk).disputed_at
     assert list(invoice.reminders.values_list("status", flat=True)) == [S.PAUSED]
     url = reverse("admin:billing_invoice_attention", args=[invoice.pk, "resolve-dispute"])
 
     login(client, django_user_model, org, "clerk")
     assert attention_of(client)["dispute"] == [invoice]
     client.post(url, {"note": "Credit note agreed"})
-    assert Invoice.objects.get(pk=invoice.pk).disputed_at is not None
+    assert Invoice.objects.get(pk=invoice.pk).disputed_at == disputed_at  # a clerk cannot
 
     login(client, django_user_model, org, "approver")
     response = client.post(url, {"note": "Credit note agreed"})
@@ -418,13 +419,14 @@ def test_a_dispute_is_resolved_by_an_approver_and_reminders_are_planned_again(
 def test_resolving_a_dispute_needs_a_note(client, django_user_model, org, tomorrow_reminder):
     invoice, _day = tomorrow_reminder
     invoice_apply_reply(invoice_id=invoice.pk, action="dispute", text="Dispute")
+    disputed_at = Invoice.objects.get(pk=invoice.pk).disputed_at
     login(client, django_user_model, org, "approver")
     url = reverse("admin:billing_invoice_attention", args=[invoice.pk, "resolve-dispute"])
 
     response = client.post(url, {"note": " "}, follow=True)
 
     assert "Say how the dispute was resolved." in response.content.decode()
-    assert Invoice.objects.get(pk=invoice.pk).disputed_at is not None
+    assert Invoice.objects.get(pk=invoice.pk).disputed_at == disputed_at
 
 
 def test_a_paid_already_reply_is_checked_and_may_resume_reminders(

@@ -1,14 +1,11 @@
 """Scoped changelists answer in a constant number of queries: 1 row or 50, same count."""
 
-from datetime import timedelta
-
 import pytest
 from django.contrib import admin
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from billing.admin.scoping import PLATFORM, SHARED
 from billing.bulk.models import BulkJob
@@ -30,11 +27,10 @@ from billing.models import (
 from billing.models.recurring import RecurringInvoice
 from billing.services.actors import Actor
 from billing.services.payments import payment_record
-from billing.services.recurring import recurring_create
 from billing.services.roles import staff_user_set
 from billing.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from notifications.models import DefaultEmailTemplate, Message, WhatsAppChannel, WhatsAppTemplate
-from tests.billing.admin_support import approval_for, make_member
+from tests.billing.admin_support import approval_for, make_member, monthly_schedule
 from tests.factories import (
     ApiCredentialFactory,
     CustomerFactory,
@@ -99,24 +95,12 @@ def bulk_job(org, i):
 
 def recurring(org, i):
     draft = make_invoice(org)
-    recurring_create(
-        organization=org,
-        template={
-            "name": f"Schedule {i}",
-            "email": "r@example.com",
-            "customer_id": str(draft.customer_id),
-            "walletId": str(WalletFactory(organization=org).pk),
-            "items": [{"product_id": str(draft.items.get().product_id), "quantity": "1"}],
-            "delivery": "EMAIL",
-            "payment_link": True,
-            "payment_methods": ["BANK_TRANSFER"],
-            "status": "OPEN",
-            "partial_payment": False,
-            "taxId": None,
-        },
-        frequency="MONTHLY",
-        count=3,
-        start_date=timezone.localdate() + timedelta(days=60),
+    monthly_schedule(
+        org,
+        name=f"Schedule {i}",
+        customer=draft.customer,
+        wallet=WalletFactory(organization=org),
+        product_id=draft.items.get().product_id,
     )
 
 
