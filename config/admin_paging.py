@@ -20,7 +20,8 @@ class BoundedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return min(self.object_list[: COUNT_LIMIT + 1].count(), COUNT_LIMIT)
+        # Unordered: the count may read whichever index finds the rows, not the page's order.
+        return min(self.object_list.order_by()[: COUNT_LIMIT + 1].count(), COUNT_LIMIT)
 
 
 class LargeTableAdmin:

@@ -22,11 +22,11 @@ from django.utils import timezone
 
 from billing.models import Customer, Invoice, InvoiceDelivery, Organization, Payment
 from billing.reports import figures
-from billing.reports.bulk_rows import RowWriter, loading, moments
+from billing.reports.bulk_rows import RowWriter, analyze, loading, moments
 from billing.services.numbering import allocate_numbers
 from notifications import status as st
-from notifications.models import Message, MessageEvent
-from notifications.models.messages import phone_suffix
+from notifications.models import ErrorText, Message, MessageEvent
+from notifications.models.messages import phone_suffix, text_digest
 from notifications.problems import kind_of
 
 STATUSES = (Invoice.Status.OPEN,) * 5 + (Invoice.Status.PAID,) * 3 + (Invoice.Status.VOID,)
@@ -122,6 +122,7 @@ def volume_load(*, organization: Organization, invoices: int, messages: int, see
         named = _invoices(organization, _customers(organization), invoices, chooser, now)
         written = _messages(organization, named, messages, chooser) if named else 0
         figures.rebuild(organization=organization)  # the rows above went past the services
+    analyze(Invoice, Payment, Message, MessageEvent, InvoiceDelivery)
     return Loaded(invoices=len(named), messages=written)
 
 
@@ -214,6 +215,11 @@ def _messages(organization, invoices: list[Named], count: int, chooser: random.R
         for m in deliveries.values()
     )
     RowWriter(InvoiceDelivery, DELIVERY_COLUMNS, {}).write(moments(newest, (4,)))
+    seen = [
+        ErrorText(tenant_id=organization.pk, code=code, text=text, digest=text_digest(text))
+        for code, text in ERRORS.values()
+    ]
+    ErrorText.objects.bulk_create(seen, ignore_conflicts=True)
     return count
 
 
