@@ -3,8 +3,8 @@
 ``bulk_create`` converts every value of every row through its field (about 6-10 µs a value),
 which caps a synthetic load at ~13k rows/s. Here a table's constant columns are converted once,
 the varying ones are produced already in a form both databases read (UUIDs as 32 hex digits,
-moments as UTC text, JSON as text), and the rows go in as one prepared INSERT run by
-``executemany`` in chunks (SQLite) or one ``COPY … FROM STDIN`` (PostgreSQL).
+moments as UTC text), and the rows go in as one prepared INSERT run by ``executemany`` in
+chunks (SQLite) or one ``COPY … FROM STDIN`` (PostgreSQL).
 
 Only for rows that skip the services on purpose (``load_volume``): no signals, no ``save()``.
 """
@@ -16,7 +16,7 @@ from itertools import islice
 from django.db import connection, models, transaction
 
 ROWS_PER_CALL = 5000
-LOAD_CACHE_KIB = -256_000  # negative: KiB rather than pages
+LOAD_CACHE = -256_000  # 256 MB: SQLite reads a negative cache_size as KiB
 
 
 def moments(rows: Iterable[tuple], positions: tuple[int, ...]) -> Iterator[tuple]:
@@ -41,7 +41,7 @@ def loading():
             return
         with connection.cursor() as cursor:
             (before,) = cursor.execute("PRAGMA cache_size").fetchone()
-            cursor.execute(f"PRAGMA cache_size = {LOAD_CACHE_KIB}")
+            cursor.execute(f"PRAGMA cache_size = {LOAD_CACHE}")
             try:
                 yield
             finally:
