@@ -6,6 +6,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from billing.admin.bulk import BulkActionsMixin
+from billing.admin.credit_note_page import CreditNotePageAdminMixin
 from billing.admin.credit_notes import CreditNoteAdminMixin, CreditNoteInline
 from billing.admin.email import EmailInvoiceAdminMixin
 from billing.admin.filters import (
@@ -116,6 +117,7 @@ class InvoiceAdmin(
     InvoiceFormAdminMixin,
     InvoicePageAdminMixin,
     CreditNoteAdminMixin,
+    CreditNotePageAdminMixin,
     PaymentAdminMixin,
     EmailInvoiceAdminMixin,
     WhatsAppInvoiceAdminMixin,

@@ -63,8 +63,7 @@ def test_the_credit_note_goes_out_over_smtp_with_its_pdf(
     assert mail["Subject"] == "Credit note CN-000001 from Acme Ltd"
     text = mail.get_body(preferencelist=("plain",)).get_content()
     assert (
-        "We have issued credit note CN-000001 of 1,800.00 USD on invoice INV-000001 "
-        "(order change)"
+        "We have issued credit note CN-000001 of 1,800.00 USD on invoice INV-000001 (order change)"
     ) in text
     assert "Taken off the amount due: 1,549.99 USD" in text
     assert "Refunded to you: 200.00 USD" in text

@@ -69,6 +69,4 @@ class CreditNoteSerializer(serializers.Serializer):
 class CreditNoteSendSerializer(StrictSerializer):
     """``POST …/credit-notes/{id}/send``: a credit note goes out by e-mail only."""
 
-    channels = serializers.ListField(
-        child=choice_field(["email"]), required=False, min_length=1
-    )
+    channels = serializers.ListField(child=choice_field(["email"]), required=False, min_length=1)
