@@ -39,8 +39,14 @@ def email_credit_note(request, note: CreditNote) -> tuple[str, int]:
     if message.status == "rejected":
         reason = message.last_error_message
         return f"Credit note {note} was not e-mailed: {reason}", messages.ERROR
-    to = ", ".join(message.payload.get("to") or [message.recipient])
-    return f"Credit note {note} is on its way by e-mail to {to}.", messages.SUCCESS
+    return (
+        f"Credit note {note} is on its way by e-mail to {recipients_of(message)}.",
+        messages.SUCCESS,
+    )
+
+
+def recipients_of(message) -> str:
+    return ", ".join(message.payload.get("to") or [message.recipient]) if message else ""
 
 
 def message_change_url(message) -> str:
@@ -103,6 +109,9 @@ class CreditNotePageAdminMixin(InvoicePagesMixin):
             message=message,
             message_status=STATUS_WORDS.get(message.status, message.status) if message else "",
             message_url=message_change_url(message),
+            message_to=", ".join(message.payload.get("to") or [message.recipient])
+            if message
+            else "",
             can_send=message is None and self._may_send(request, invoice),
             pdf_url=reverse("admin:billing_invoice_credit_note_pdf", args=[invoice.pk, note.pk]),
         )

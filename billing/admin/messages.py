@@ -2,14 +2,16 @@
 check the role, and "send by e-mail instead" for a WhatsApp message that cannot get through."""
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils.html import format_html
 
+from billing.admin.audit import actor_words
 from billing.admin.scoping import current_organization
 from billing.approvals.services import invoice_send_email_or_request
 from billing.errors import BillingError
-from billing.models import ApprovalRequest, CreditNote, Customer, Invoice
+from billing.models import ApiCredential, ApprovalRequest, CreditNote, Customer, Invoice
 from billing.services.actors import Actor
 from billing.services.invoice_email import SendInvoiceEmail
 from billing.services.messages import message_resend
@@ -42,6 +44,24 @@ class WorkspaceMessageAdmin(MessageAdmin):
 
     purpose_words = PURPOSES
     actions = [*MessageAdmin.actions, "email_instead"]
+    readonly_fields = tuple(
+        "created_by_words" if name == "created_by" else name
+        for name in MessageAdmin.readonly_fields
+    )
+
+    @admin.display(description="Asked for by")
+    def created_by_words(self, obj: Message) -> str:
+        """A person's name or "API key <name>", like the invoice's audit trail."""
+        kind, _, value = obj.created_by.partition(":")
+        user = None
+        if kind == "user" and value:
+            user = get_user_model().objects.filter(username=value).first()
+        name = ""
+        if kind == "api" and value:
+            key = ApiCredential.objects.filter(organization_id=obj.tenant_id, client_key=value)
+            name = key.values_list("name", flat=True).first() or ""
+        return actor_words(obj.created_by, user, credential_name=name)
+
     resend_refusals = (*MessageAdmin.resend_refusals, RoleRequired)
 
     def has_resend_permission(self, request) -> bool:

@@ -58,7 +58,8 @@ def template_data(note: CreditNote, doc: credit_note_pdf.CreditNoteDocument) -> 
         "organization": doc.organization,
         "issueDate": doc.issue_date,
         "reason": doc.reason,
-        "memo": doc.memo,
+        # A credit of an amount is one line named by the memo: said once, not twice.
+        "memo": "" if any(line.description == doc.memo for line in doc.lines) else doc.memo,
         "creditNote": {
             "lines": [
                 {"quantity": line.quantity, "description": line.description, "amount": line.amount}
