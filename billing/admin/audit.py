@@ -1,12 +1,13 @@
 """The audit trail in words: statuses as customers and clerks read them elsewhere ("Partially
 paid"), and who did it as a person's name or "API key <name>", never a stored label."""
 
+from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.functions import Substr
 
 from billing.documents import STATUS_WORDS
-from billing.models import ApiCredential
+from billing.models import ApiCredential, Invoice
 
 # Labels of the actors that are not a person or a key (``Actor(label=…)`` in the services).
 ACTOR_WORDS = {
@@ -68,3 +69,15 @@ def event_actor(event) -> str:
     """Who made an audit row (read through ``with_actor_names``), in words."""
     name = getattr(event, "credential_name", "") or ""
     return actor_words(event.actor_label, event.actor, credential_name=name)
+
+
+class EventStatusFilter(admin.SimpleListFilter):
+    """The audit trail by the status an event left the invoice in, named in words."""
+
+    title, parameter_name = "status", "to_status"
+
+    def lookups(self, request, model_admin):
+        return [(code, status_words(code)) for code in Invoice.Status.values]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(to_status=self.value()) if self.value() else queryset

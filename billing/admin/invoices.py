@@ -5,7 +5,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from billing.admin.audit import event_actor, status_move, with_actor_names
+from billing.admin.audit import EventStatusFilter, event_actor, status_move, with_actor_names
 from billing.admin.bulk import BulkActionsMixin
 from billing.admin.credit_note_page import CreditNotePageAdminMixin
 from billing.admin.credit_notes import CreditNoteAdminMixin, CreditNoteInline
@@ -429,8 +429,10 @@ class InvoiceEventAdmin(ScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     tenant_path = "invoice__organization"
     list_display = ("created_at", "invoice", "status_display", "actor_display", "note")
     list_select_related = ("invoice__customer", "invoice__organization")  # drafts name both
-    list_filter = ("to_status",)
+    list_filter = (EventStatusFilter,)
     search_fields = ("invoice__number", "actor_label")
+    fields = ("created_at", "invoice", "status_display", "actor_display", "note")
+    readonly_fields = fields
 
     def get_queryset(self, request):
         # The changelist skips list_select_related once a select_related is there: named here.

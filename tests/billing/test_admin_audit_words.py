@@ -49,6 +49,12 @@ def test_the_trail_reads_statuses_and_who_in_words(client, django_user_model):
 
     listing = client.get(reverse("admin:billing_invoiceevent_changelist")).content.decode()
     assert "Draft → Open" in listing and "API key Shop integration" in listing
+    assert ">Partially paid</a>" not in listing and ">Uncollectible</a>" in listing  # filter
+    paid = client.get(reverse("admin:billing_invoiceevent_changelist"), {"to_status": "PAID"})
+    assert [str(event) for event in paid.context["cl"].result_list] == ["Open → Paid"]
+    event = InvoiceEvent.objects.get(to_status="PAID")
+    detail = client.get(reverse("admin:billing_invoiceevent_change", args=[event.pk]))
+    assert "Open → Paid" in detail.content.decode() and "user:" not in detail.content.decode()
 
 
 def test_another_organizations_key_of_the_same_client_key_is_not_named(django_user_model):
