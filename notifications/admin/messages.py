@@ -269,6 +269,8 @@ class MessageAdmin(ReadOnlyAdminMixin, LargeTableAdmin, admin.ModelAdmin):
             last_error_code__in={code for code, _ in pairs},
             last_error_message__in={text for _, text in pairs},
         )
+        if len(pairs) == ERROR_TEXTS:  # texts that vary per message: read them after all
+            said = Q(last_error_message__icontains=term)
         return queryset.filter(
             Q(status__in=problems.PROBLEM_STATUSES) & (Q(error_kind__in=kinds) | said)
         )

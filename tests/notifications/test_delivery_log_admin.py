@@ -13,6 +13,7 @@ from billing.services.delivery_summary import record_message_status
 from billing.services.whatsapp import invoice_send_whatsapp
 from notifications import pipeline
 from notifications import status as st
+from notifications.admin import messages as message_admin
 from notifications.channels.base import SendOutcome
 from notifications.models import ErrorText, Message
 from tests.billing.admin_support import make_member
@@ -131,6 +132,17 @@ def test_each_error_is_noted_once_per_organization_for_the_text_search(acme):
             (other.pk, "131026", "(#131026) Message undeliverable"),
         ]
     )
+
+
+def test_an_error_search_past_the_distinct_texts_limit_reads_the_texts(
+    clerk_client, acme, monkeypatch
+):
+    org, _alexey, _maria, failed, _read = acme
+    other = seed_invoice(org, customer=customer(org, name="Ivan", phone="+79005550999"))
+    varied = whatsapp(other, SendOutcome.failed("131026", "Message undeliverable to +7900"))
+    monkeypatch.setattr(message_admin, "ERROR_TEXTS", 1)
+
+    assert set(shown(clerk_client.get(LOG, {"q": "undeliverable"}))) == {failed.pk, varied.pk}
 
 
 def test_another_organizations_messages_are_not_found_by_any_door(client, django_user_model):
