@@ -1,9 +1,10 @@
 """The reminder state machine.
 
-``reminder_transition`` (one row) and ``reminder_moves`` (a batch) are the only code that
-assigns ``Reminder.status``: each checks the move against ``TRANSITIONS`` with a conditional
-update (a concurrent worker's claim wins once), writes the reminder's event on the invoice
-timeline in the same transaction, and tells ``record_event`` about the moves integrators care for.
+``reminder_transition`` (one row), ``reminder_moves`` (a batch) and ``reminder_moves_matching``
+(a set) are the only code that assigns ``Reminder.status``: each checks the move against
+``TRANSITIONS`` with a conditional update (a concurrent worker's claim wins once), writes the
+reminder's event on the invoice timeline in the same transaction, and tells ``record_event``
+about the moves integrators care for.
 """
 
 from collections.abc import Mapping, Sequence
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import CharField, DateTimeField, Q, Value
+from django.db.models import CharField, DateTimeField, ExpressionWrapper, F, Q, Value
 from django.utils import timezone
 
 from billing.collections.models import Reminder, ReminderEvent
@@ -115,29 +116,56 @@ def reminder_moves(moves: Sequence[Move], *, actor_label: str = "system") -> int
     return len(allowed)
 
 
+@transaction.atomic
+def reminder_moves_matching(
+    rows: Q,
+    to: str,
+    *,
+    reason: str,
+    fields: Mapping[str, Any] | None = None,
+    actor_label: str = "system",
+) -> int:
+    """The set-wise form of ``reminder_moves`` for rows the caller holds locked: every reminder
+    matching ``rows`` in a status that may go to ``to`` moves there in one UPDATE, its events
+    written first by one INSERT … SELECT, each from the status its row is in; returns how many
+    moved. Not for the moves integrators hear of (each of those is an event of its own)."""
+    if to in INTEGRATOR_EVENTS:
+        raise ValueError(f"moves to {to} go through reminder_moves")
+    matching = Reminder.objects.filter(rows, status__in=sources_of(to)).order_by()
+    now, reason = timezone.now(), reason[:300]
+    recorded = _insert_events(matching, F("status"), to, reason, actor_label, now)
+    moved = matching.update(status=to, reason=reason, updated_at=now, **(fields or {}))
+    if moved != recorded:
+        raise LostRace(f"{recorded} events written for {moved} reminders moved")
+    return moved
+
+
 def _move_group(ids: list, current: str, to: str, fields: dict, actor_label: str, now) -> None:
     rows = Reminder.objects.filter(pk__in=ids, status=current)
     moved = rows.update(status=to, updated_at=now, **fields)
     if moved != len(ids):
         raise LostRace(f"{len(ids) - moved} of {len(ids)} reminders had moved")
-    events = (
-        Reminder.objects.filter(pk__in=ids)
-        .order_by()
-        .annotate(
-            e_from=Value(current, output_field=CharField()),
-            e_to=Value(to, output_field=CharField()),
-            e_reason=Value(fields["reason"], output_field=CharField()),
-            e_actor=Value(actor_label[:100], output_field=CharField()),
-            e_at=Value(now, output_field=DateTimeField()),
-        )
-        .values_list("pk", "invoice_id", "e_from", "e_to", "e_reason", "e_actor", "e_at")
-    )
+    moved_rows = Reminder.objects.filter(pk__in=ids).order_by()
+    _insert_events(moved_rows, Value(current), to, fields["reason"], actor_label, now)
+
+
+def _insert_events(rows, from_status, to: str, reason: str, actor_label: str, now) -> int:
+    """One INSERT … SELECT of an event per row of ``rows`` (``from_status``: an expression over
+    the row); returns how many were written."""
+    events = rows.annotate(
+        e_from=ExpressionWrapper(from_status, output_field=CharField()),
+        e_to=Value(to, output_field=CharField()),
+        e_reason=Value(reason, output_field=CharField()),
+        e_actor=Value(actor_label[:100], output_field=CharField()),
+        e_at=Value(now, output_field=DateTimeField()),
+    ).values_list("pk", "invoice_id", "e_from", "e_to", "e_reason", "e_actor", "e_at")
     select, params = events.query.sql_with_params()
     meta, quote = ReminderEvent._meta, connection.ops.quote_name
     columns = ["reminder", "invoice", "from_status", "to_status", "reason", "actor_label"]
     names = [quote(meta.get_field(name).column) for name in [*columns, "created_at"]]
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {quote(meta.db_table)} ({', '.join(names)}) {select}", params)
+        return cursor.rowcount
 
 
 def record_event(kind: str, *, invoice_id, data: Mapping[str, Any]) -> None:
