@@ -9,9 +9,10 @@ step sending or sent, or a gap in its steps, is re-planned row by row from its r
 under a lock, through the batch door; so is one invoice (a dispute resolved).
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import islice
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -36,6 +37,7 @@ from billing.services.whatsapp import messages_about
 
 S = Reminder.Status
 BATCH = 1000
+PAGES_PER_TRANSACTION = 5
 KEEP = frozenset({S.SENDING, S.SENT})
 REPLANNED = "re-planned after a policy change"
 DROPPED = "policy changed"
@@ -47,20 +49,34 @@ def organization_replan(*, organization_id, now: datetime | None = None) -> int:
     organization; returns how many rows moved."""
     organization = Organization.objects.get(pk=organization_id)
     shared = SharedPlans(policy_for(organization), organization.time_zone, now or timezone.now())
-    # Due date order: a batch's invoices share a few due dates, so their moves fall into a few
-    # outcomes (one statement each).
+    pages, moved = _open_pages(organization_id), 0
+    while True:
+        # Pages grouped in a transaction: on SQLite each commit writes the touched index pages
+        # back (a checkpoint), so fewer, larger commits cost far less for the same rows.
+        with transaction.atomic():
+            done = 0
+            for invoices in islice(pages, PAGES_PER_TRANSACTION):
+                moved, done = moved + _replan_set(invoices, shared), done + 1
+        if done < PAGES_PER_TRANSACTION:
+            return moved
+
+
+def _open_pages(organization_id) -> Iterator[list["OpenInvoice"]]:
+    """The organization's open invoices, ``BATCH`` at a time in due date order: a page's
+    invoices share a few due dates, so their moves fall into a few outcomes (one statement
+    each)."""
     open_invoices = Invoice.objects.filter(
         organization_id=organization_id, status=Invoice.Status.OPEN
     ).order_by("due_date", "pk")
-    moved, after = 0, None
+    after = None
     while True:
-        batch = open_invoices
+        page = open_invoices
         if after is not None:
-            batch = batch.filter(Q(due_date__gt=after[0]) | Q(due_date=after[0], pk__gt=after[1]))
-        invoices = [OpenInvoice(*row) for row in batch.values_list(*OpenInvoice._fields)[:BATCH]]
+            page = page.filter(Q(due_date__gt=after[0]) | Q(due_date=after[0], pk__gt=after[1]))
+        invoices = [OpenInvoice(*row) for row in page.values_list(*OpenInvoice._fields)[:BATCH]]
         if not invoices:
-            return moved
-        moved += _replan_set(invoices, shared)
+            return
+        yield invoices
         after = invoices[-1].due_date, invoices[-1].pk
 
 
@@ -92,6 +108,7 @@ class SharedPlans:
         self.policy, self.zone, self.now = policy, zone, now
         self.recipients: dict[Any, Recipient] = {}
         self._plans: dict[tuple, list[PlannedStep]] = {}
+        self._moves: dict[tuple, tuple[states.SetMove, ...]] = {}
 
     def load(self, customer_ids: Iterable) -> None:
         missing = set(customer_ids) - self.recipients.keys()
@@ -101,6 +118,26 @@ class SharedPlans:
                 channel=resolve_channel(self.policy, customer),
                 paused=customer.reminders_paused,
             )
+
+    def moves(
+        self, plan: list[PlannedStep], paused: bool, channel: str, top: int
+    ) -> tuple[states.SetMove, ...]:
+        """The moves of an invoice with steps 1 to ``top`` for ``plan``: each step's row to
+        its new plan, and steps the policy no longer has cancelled."""
+        key = (id(plan), paused, channel, top)  # plans live as long as self: ids stay theirs
+        if key not in self._moves:
+            self._moves[key] = tuple(
+                states.SetMove(Q(step=step.step), *_target(step, paused, channel, self.now))
+                for step in plan
+                if step.step <= top
+            ) + self._dropped(top)
+        return self._moves[key]
+
+    def _dropped(self, top: int) -> tuple[states.SetMove, ...]:
+        steps = len(self.policy.steps)
+        if top <= steps:
+            return ()
+        return (states.SetMove(Q(step__gt=steps), S.CANCELLED, DROPPED),)
 
     def plan(self, due_date: date, zone: str, last_message_at) -> list[PlannedStep]:
         key = (due_date, zone, last_message_at)
@@ -115,8 +152,8 @@ class SharedPlans:
         return self._plans[key]
 
 
-@transaction.atomic
 def _replan_set(invoices: list[OpenInvoice], shared: SharedPlans) -> int:
+    """One page, in the caller's transaction; returns how many rows moved or were added."""
     ids = [invoice.pk for invoice in invoices]
     _lock(ids)
     tops = _plain_tops(ids)
@@ -125,24 +162,26 @@ def _replan_set(invoices: list[OpenInvoice], shared: SharedPlans) -> int:
     plain = [invoice for invoice in invoices if invoice.pk in tops]
     last = _last_messages(tops)
     shared.load(invoice.customer_id for invoice in plain)
-    outcomes: dict[tuple, list] = {}
-    new, dropped, steps = [], [], len(shared.policy.steps)
+    groups: dict[tuple, list] = {}
+    new = []
     for invoice in plain:
         recipient = shared.recipients[invoice.customer_id]
         paused = invoice.reminders_paused or recipient.paused
-        for step in shared.plan(invoice.due_date, recipient.zone, last.get(str(invoice.pk))):
-            if step.step <= tops[invoice.pk]:
-                to, reason, fields = _target(step, paused, recipient.channel, shared.now)
-                outcome = (step.step, to, reason, tuple(sorted(fields.items())))
-                outcomes.setdefault(outcome, []).append(invoice.pk)
-            elif shared.policy.enabled:  # off: nothing new is planned
-                new.append(new_row(invoice.pk, step, recipient.channel, shared.now))
-        if tops[invoice.pk] > steps:
-            dropped.append(invoice.pk)
+        plan = shared.plan(invoice.due_date, recipient.zone, last.get(str(invoice.pk)))
+        moves = shared.moves(plan, paused, recipient.channel, tops[invoice.pk])
+        groups.setdefault(moves, []).append(invoice.pk)
+        if shared.policy.enabled:  # off: nothing new is planned
+            new += [
+                new_row(invoice.pk, step, recipient.channel, shared.now)
+                for step in plan
+                if step.step > tops[invoice.pk]
+            ]
     insert_rows(new)
-    for (step, to, reason, fields), pks in outcomes.items():
-        moved += _move_set(Q(step=step), pks, to, reason, dict(fields))
-    return moved + len(new) + _move_set(Q(step__gt=steps), dropped, S.CANCELLED, DROPPED, {})
+    for moves, pks in groups.items():
+        for start in range(0, len(pks), states.GROUP):
+            chunk = Q(invoice_id__in=pks[start : start + states.GROUP]) & ~Q(status__in=KEEP)
+            moved += states.reminder_moves_matching(chunk, moves) if moves else 0
+    return moved + len(new)
 
 
 def _lock(invoice_ids: list) -> None:
@@ -182,23 +221,13 @@ def _last_messages(invoice_ids: Iterable) -> dict:
     )
 
 
-def _move_set(where: Q, invoice_ids: list, to: str, reason: str, fields: dict) -> int:
-    moved = 0
-    for start in range(0, len(invoice_ids), states.GROUP):
-        rows = where & Q(invoice_id__in=invoice_ids[start : start + states.GROUP])
-        moved += states.reminder_moves_matching(
-            rows & ~Q(status__in=KEEP), to, reason=reason, fields=fields
-        )
-    return moved
-
-
 def _target(step: PlannedStep, paused: bool, channel: str, now, why: str = REPLANNED) -> tuple:
     """Where a re-planned row goes: status, reason and the fields written with it."""
     to, reason = step.status, step.reason or why
     if to == S.PLANNED and paused:
         to, reason = S.PAUSED, PAUSED
     fields = {"offset_days": step.offset_days, "planned_at": step.planned_at or now}
-    return to, reason, fields | {"channel": channel}
+    return to, reason, tuple(sorted((fields | {"channel": channel}).items()))
 
 
 # --- row by row -------------------------------------------------------------------------------
@@ -258,7 +287,7 @@ def _invoice_moves(
         row = existing.get(step.step)
         if row is not None:
             to, why, fields = _target(step, is_paused(invoice), channel, now, reason)
-            moves.append(states.Move(row.pk, invoice.pk, row.status, to, why, fields))
+            moves.append(states.Move(row.pk, invoice.pk, row.status, to, why, dict(fields)))
         elif policy.enabled:  # off: nothing new is planned
             new.append(new_row(invoice.pk, step, channel, now))
     for row in existing.values():

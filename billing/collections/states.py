@@ -9,10 +9,12 @@ about the moves integrators care for.
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import CharField, DateTimeField, ExpressionWrapper, F, Q, Value
+from django.db.models import Case, CharField, DateTimeField, ExpressionWrapper, F, Q, Value, When
 from django.utils import timezone
 
 from billing.collections.models import Reminder, ReminderEvent
@@ -116,25 +118,51 @@ def reminder_moves(moves: Sequence[Move], *, actor_label: str = "system") -> int
     return len(allowed)
 
 
+@dataclass(frozen=True)
+class SetMove:
+    """For ``reminder_moves_matching``: rows matching ``rows`` go to ``to`` with ``reason``
+    and ``fields``."""
+
+    rows: Q
+    to: str
+    reason: str
+    fields: tuple[tuple[str, Any], ...] = ()
+
+
 @transaction.atomic
-def reminder_moves_matching(
-    rows: Q,
-    to: str,
-    *,
-    reason: str,
-    fields: Mapping[str, Any] | None = None,
-    actor_label: str = "system",
-) -> int:
+def reminder_moves_matching(where: Q, moves: Sequence[SetMove], *, actor_label="system") -> int:
     """The set-wise form of ``reminder_moves`` for rows the caller holds locked: every reminder
-    matching ``rows`` in a status that may go to ``to`` moves there in one UPDATE, its events
-    written first by one INSERT … SELECT, each from the status its row is in; returns how many
-    moved. Not for the moves integrators hear of (each of those is an event of its own)."""
-    if to in INTEGRATOR_EVENTS:
-        raise ValueError(f"moves to {to} go through reminder_moves")
-    matching = Reminder.objects.filter(rows, status__in=sources_of(to)).order_by()
-    now, reason = timezone.now(), reason[:300]
-    recorded = _insert_events(matching, F("status"), to, reason, actor_label, now)
-    moved = matching.update(status=to, reason=reason, updated_at=now, **(fields or {}))
+    matching ``where`` takes the first of ``moves`` that matches it and that its status may
+    make, all in one UPDATE, its events written first by one INSERT … SELECT (each from the
+    status its row is in); returns how many moved. Not for the moves integrators hear of (each
+    of those is an event of its own)."""
+    if any(move.to in INTEGRATOR_EVENTS for move in moves):
+        raise ValueError("moves integrators hear of go through reminder_moves")
+    whens = [move.rows & Q(status__in=sources_of(move.to)) for move in moves]
+    matching = Reminder.objects.filter(where, reduce(or_, whens)).order_by()
+
+    def case(name: str, value) -> Case:
+        """The column ``name`` of the move each row takes (``value(move)``, ``None``: as it is)."""
+        thens = [(when, value(move)) for when, move in zip(whens, moves, strict=True)]
+        return Case(
+            *(When(when, then=F(name) if then is None else Value(then)) for when, then in thens),
+            default=F(name),
+            output_field=Reminder._meta.get_field(name),
+        )
+
+    def to() -> Case:
+        return case("status", lambda move: move.to)
+
+    def reason() -> Case:
+        return case("reason", lambda move: move.reason[:300])
+
+    now = timezone.now()
+    recorded = _insert_events(matching, F("status"), to(), reason(), actor_label, now)
+    names = {name for move in moves for name, _ in move.fields}
+    fields = {
+        name: case(name, lambda move, name=name: dict(move.fields).get(name)) for name in names
+    }
+    moved = matching.update(status=to(), reason=reason(), updated_at=now, **fields)
     if moved != recorded:
         raise LostRace(f"{recorded} events written for {moved} reminders moved")
     return moved
@@ -146,16 +174,22 @@ def _move_group(ids: list, current: str, to: str, fields: dict, actor_label: str
     if moved != len(ids):
         raise LostRace(f"{len(ids) - moved} of {len(ids)} reminders had moved")
     moved_rows = Reminder.objects.filter(pk__in=ids).order_by()
-    _insert_events(moved_rows, Value(current), to, fields["reason"], actor_label, now)
+    _insert_events(moved_rows, current, to, fields["reason"], actor_label, now)
 
 
-def _insert_events(rows, from_status, to: str, reason: str, actor_label: str, now) -> int:
-    """One INSERT … SELECT of an event per row of ``rows`` (``from_status``: an expression over
-    the row); returns how many were written."""
+def _expression(value):
+    return ExpressionWrapper(
+        value if hasattr(value, "resolve_expression") else Value(value), output_field=CharField()
+    )
+
+
+def _insert_events(rows, from_status, to, reason, actor_label: str, now) -> int:
+    """One INSERT … SELECT of an event per row of ``rows`` (``from_status``, ``to`` and
+    ``reason``: values or expressions over the row); returns how many were written."""
     events = rows.annotate(
-        e_from=ExpressionWrapper(from_status, output_field=CharField()),
-        e_to=Value(to, output_field=CharField()),
-        e_reason=Value(reason, output_field=CharField()),
+        e_from=_expression(from_status),
+        e_to=_expression(to),
+        e_reason=_expression(reason),
         e_actor=Value(actor_label[:100], output_field=CharField()),
         e_at=Value(now, output_field=DateTimeField()),
     ).values_list("pk", "invoice_id", "e_from", "e_to", "e_reason", "e_actor", "e_at")
