@@ -72,7 +72,10 @@ def _open_pages(organization_id) -> Iterator[list["OpenInvoice"]]:
     while True:
         page = open_invoices
         if after is not None:
-            page = page.filter(Q(due_date__gt=after[0]) | Q(due_date=after[0], pk__gt=after[1]))
+            # The first condition alone is a range of the (organization, status, due date)
+            # index; the second breaks ties within the last due date.
+            later = Q(due_date__gt=after[0]) | Q(due_date=after[0], pk__gt=after[1])
+            page = page.filter(Q(due_date__gte=after[0]) & later)
         invoices = [OpenInvoice(*row) for row in page.values_list(*OpenInvoice._fields)[:BATCH]]
         if not invoices:
             return

@@ -132,18 +132,18 @@ class SetMove:
 @transaction.atomic
 def reminder_moves_matching(where: Q, moves: Sequence[SetMove], *, actor_label="system") -> int:
     """The set-wise form of ``reminder_moves`` for rows the caller holds locked: every reminder
-    matching ``where`` takes the first of ``moves`` that matches it and that its status may
-    make, all in one UPDATE, its events written first by one INSERT … SELECT (each from the
-    status its row is in); returns how many moved. Not for the moves integrators hear of (each
-    of those is an event of its own)."""
+    matching ``where`` and one of ``moves`` (whose ``rows`` do not overlap) makes that move if
+    its status may, all in one UPDATE, their events written first by one INSERT … SELECT
+    (each from the status its row is in); returns how many moved. Not for the moves
+    integrators hear of (each of those is an event of its own)."""
     if any(move.to in INTEGRATOR_EVENTS for move in moves):
         raise ValueError("moves integrators hear of go through reminder_moves")
-    whens = [move.rows & Q(status__in=sources_of(move.to)) for move in moves]
-    matching = Reminder.objects.filter(where, reduce(or_, whens)).order_by()
+    allowed = [move.rows & Q(status__in=sources_of(move.to)) for move in moves]
+    matching = Reminder.objects.filter(where, reduce(or_, allowed)).order_by()
 
     def case(name: str, value) -> Case:
-        """The column ``name`` of the move each row takes (``value(move)``, ``None``: as it is)."""
-        thens = [(when, value(move)) for when, move in zip(whens, moves, strict=True)]
+        """The column ``name`` of the move each row makes (``value(move)``, ``None``: as it is)."""
+        thens = [(move.rows, value(move)) for move in moves]
         return Case(
             *(When(when, then=F(name) if then is None else Value(then)) for when, then in thens),
             default=F(name),
