@@ -69,3 +69,11 @@ def render_credit_note_pdf(note: CreditNote) -> bytes:
 
 def credit_note_filename(note: CreditNote) -> str:
     return safe_filename(note.number)
+
+
+def credit_note_attachment(ref: str) -> tuple[bytes, str]:
+    """Attachment resolver for e-mails (``settings.NOTIFICATIONS_EMAIL_ATTACHMENTS``)."""
+    note = CreditNote.objects.select_related(
+        "invoice", "invoice__organization", "invoice__customer"
+    ).get(pk=ref)
+    return render_credit_note_pdf(note), "application/pdf"

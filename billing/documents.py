@@ -117,7 +117,11 @@ def format_day(day: date | None, locale: str) -> str:
 
 
 def format_quantity(quantity: Decimal, locale: str) -> str:
-    return format_decimal(quantity.normalize(), locale=_babel_locale(locale))
+    """``1``, ``2.5``, ``1,000`` (``2,5`` and ``1.000`` in ``de``): no trailing zeros, grouped
+    for the locale, and every real fraction kept (no rounding to the pattern's digits)."""
+    return format_decimal(
+        quantity.normalize(), locale=_babel_locale(locale), decimal_quantization=False
+    )
 
 
 def _instructions(invoice: Invoice) -> list[Instruction]:

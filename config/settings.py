@@ -199,7 +199,10 @@ NOTIFICATIONS_CHANNELS = {
     "email": "notifications.channels.email.EmailBackend",
 }
 # E-mail attachments are produced at send time by the app that owns them (kind → import string).
-NOTIFICATIONS_EMAIL_ATTACHMENTS = {"invoice_pdf": "billing.pdf.invoice_attachment"}
+NOTIFICATIONS_EMAIL_ATTACHMENTS = {
+    "invoice_pdf": "billing.pdf.invoice_attachment",
+    "credit_note_pdf": "billing.credit_note_pdf.credit_note_attachment",
+}
 # Asked before a message is created and again right before the provider call: "" or a refusal.
 NOTIFICATIONS_RECIPIENT_POLICY = "billing.services.whatsapp.recipient_refusal"
 # Names a message's subject and recipient for the delivery log (an invoice's number, customer).

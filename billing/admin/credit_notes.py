@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
 
+from billing.admin.credit_note_page import credit_note_url, email_credit_note
 from billing.admin.invoice_pages import InvoicePagesMixin, call_service, invoice_row_or_404
 from billing.admin.scoping import ScopedInline
 from billing.credit_note_pdf import credit_note_filename, render_credit_note_pdf
@@ -31,14 +32,23 @@ class CreditNoteForm(forms.Form):
         help_text="Of the part already paid: returned to the customer. The rest stays as credit.",
     )
     memo = forms.CharField(max_length=500, required=False)
+    send_email = forms.BooleanField(
+        required=False,
+        label="E-mail it to the customer",
+        help_text="The credit note's PDF goes to the invoice's e-mail addresses.",
+    )
 
 
 class CreditNoteInline(ScopedInline, ReadOnlyAdminMixin, admin.TabularInline):
     model = CreditNote
     extra = 0
     can_delete = False
-    fields = ("number", "created_at", "reason", "amount_display", "split_display", "pdf_link")
+    fields = ("number_link", "created_at", "reason", "amount_display", "split_display", "pdf_link")
     readonly_fields = fields
+
+    @admin.display(description="Number")
+    def number_link(self, obj: CreditNote) -> str:
+        return format_html('<a href="{}">{}</a>', credit_note_url(obj), obj.number)
 
     @admin.display(description="Amount")
     def amount_display(self, obj: CreditNote) -> str:
@@ -103,6 +113,8 @@ class CreditNoteAdminMixin(InvoicePagesMixin):
             note = self._issue(request, invoice, form)
             if note is not None:
                 self.message_user(request, f"Credit note {note} issued.", messages.SUCCESS)
+                if form.cleaned_data["send_email"]:
+                    self.message_user(request, *email_credit_note(request, note))
                 return redirect(self._change_url(invoice))
         return self.render_invoice_page(
             request,

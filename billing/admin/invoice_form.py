@@ -5,6 +5,8 @@ typed to a scoped endpoint that prices it with the invoice service's own calcula
 (``draft_price``): the browser shows figures, it never computes one.
 """
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
@@ -14,10 +16,11 @@ from django.utils.http import urlencode
 
 from billing.admin.invoice_totals import TotalsRefused, price_posted_form, totals_of
 from billing.admin.scoping import ScopedInline, current_organization
+from billing.documents import format_quantity
 from billing.errors import BillingError
 from billing.models import Invoice, InvoiceItem, Organization, Product
 from billing.models.choices import PaymentMethod
-from billing.money import format_amount
+from billing.money import format_amount, staff_locale
 from billing.services import draft_rules as rules
 from billing.services.invoices import invoice_check_lines
 
@@ -179,12 +182,42 @@ class DraftOnlyInlineMixin:
         return self._editable(obj) and super().has_delete_permission(request, obj)
 
 
+class QuantityField(forms.DecimalField):
+    """A quantity as it was typed: ``1`` and ``2.5`` in the input, never ``1.000``."""
+
+    def prepare_value(self, value):
+        if isinstance(value, Decimal):
+            return format(value.normalize(), "f")
+        return value
+
+
 class InvoiceItemInline(ScopedInline, DraftOnlyInlineMixin, admin.TabularInline):
     model = InvoiceItem
     formset = ItemFormSet
     extra = 1
     fields = ("product", "quantity", "name", "unit_price_display", "amount_display", "tax_display")
-    readonly_fields = ("name", "unit_price_display", "amount_display", "tax_display")
+    readonly_fields = (
+        "name",
+        "quantity_display",
+        "unit_price_display",
+        "amount_display",
+        "tax_display",
+    )
+
+    def get_fields(self, request, obj=None):
+        # An issued invoice's lines are read only: the quantity in words of the staff's locale.
+        if self._editable(obj):
+            return self.fields
+        return tuple("quantity_display" if f == "quantity" else f for f in self.fields)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "quantity":
+            kwargs["form_class"] = QuantityField
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    @admin.display(description="Quantity")
+    def quantity_display(self, obj):
+        return format_quantity(obj.quantity, staff_locale()) if obj.pk else "—"
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)

@@ -12,6 +12,7 @@ from billing.approvals.policy import approval_threshold, needs_approval, rendere
 from billing.documents import _tax_rows as tax_rows  # the PDF's rows
 from billing.documents import format_quantity
 from billing.models import Invoice
+from billing.money import staff_locale
 from billing.pdf import pdf_filename, render_invoice_pdf
 from billing.services import pay_links
 from billing.services.actors import Actor
@@ -94,6 +95,7 @@ class InvoicePageAdminMixin:
         rendered = rendered_messages(invoice)
         approval = approval_sentence(invoice, Actor.for_user(request.user))
         planned = deliveries(invoice, rendered)
+        locale = staff_locale()
         if approval:
             button = "Yes, ask for approval"
         else:
@@ -104,7 +106,7 @@ class InvoicePageAdminMixin:
             "title": f"Finalize {invoice}?",
             "invoice": invoice,
             "items": [
-                (format_quantity(item.quantity, "en"), item.name, invoice.money(item.amount))
+                (format_quantity(item.quantity, locale), item.name, invoice.money(item.amount))
                 for item in invoice.items.all()
             ],
             "number": rendered["number"],

@@ -5,7 +5,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from billing.admin.audit import EventStatusFilter, event_actor, status_move, with_actor_names
 from billing.admin.bulk import BulkActionsMixin
+from billing.admin.credit_note_page import CreditNotePageAdminMixin
 from billing.admin.credit_notes import CreditNoteAdminMixin, CreditNoteInline
 from billing.admin.email import EmailInvoiceAdminMixin
 from billing.admin.filters import (
@@ -104,8 +106,19 @@ class PaymentInline(ReadOnlyInline):
 class EventInline(ReadOnlyInline):
     model = InvoiceEvent
     verbose_name_plural = "Audit trail"
-    fields = ("created_at", "from_status", "to_status", "actor_label", "note")
+    fields = ("created_at", "status_display", "actor_display", "note")
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return with_actor_names(super().get_queryset(request))
+
+    @admin.display(description="Status")
+    def status_display(self, obj: InvoiceEvent) -> str:
+        return status_move(obj.from_status, obj.to_status)
+
+    @admin.display(description="By")
+    def actor_display(self, obj: InvoiceEvent) -> str:
+        return event_actor(obj)
 
 
 @admin.register(Invoice)
@@ -116,6 +129,7 @@ class InvoiceAdmin(
     InvoiceFormAdminMixin,
     InvoicePageAdminMixin,
     CreditNoteAdminMixin,
+    CreditNotePageAdminMixin,
     PaymentAdminMixin,
     EmailInvoiceAdminMixin,
     WhatsAppInvoiceAdminMixin,
@@ -413,7 +427,22 @@ class PaymentAdmin(ScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(InvoiceEvent)
 class InvoiceEventAdmin(ScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     tenant_path = "invoice__organization"
-    list_display = ("created_at", "invoice", "from_status", "to_status", "actor_label", "note")
+    list_display = ("created_at", "invoice", "status_display", "actor_display", "note")
     list_select_related = ("invoice__customer", "invoice__organization")  # drafts name both
-    list_filter = ("to_status",)
+    list_filter = (EventStatusFilter,)
     search_fields = ("invoice__number", "actor_label")
+    fields = ("created_at", "invoice", "status_display", "actor_display", "note")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        # The changelist skips list_select_related once a select_related is there: named here.
+        events = with_actor_names(super().get_queryset(request))
+        return events.select_related(*self.list_select_related)
+
+    @admin.display(description="Status")
+    def status_display(self, obj: InvoiceEvent) -> str:
+        return status_move(obj.from_status, obj.to_status)
+
+    @admin.display(description="By")
+    def actor_display(self, obj: InvoiceEvent) -> str:
+        return event_actor(obj)

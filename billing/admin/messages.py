@@ -2,13 +2,16 @@
 check the role, and "send by e-mail instead" for a WhatsApp message that cannot get through."""
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
+from django.utils.html import format_html
 
+from billing.admin.audit import actor_words
 from billing.admin.scoping import current_organization
 from billing.approvals.services import invoice_send_email_or_request
 from billing.errors import BillingError
-from billing.models import ApprovalRequest, Customer, Invoice
+from billing.models import ApiCredential, ApprovalRequest, CreditNote, Customer, Invoice
 from billing.services.actors import Actor
 from billing.services.invoice_email import SendInvoiceEmail
 from billing.services.messages import message_resend
@@ -23,6 +26,7 @@ PURPOSES = {
     "payment_link": "New payment link",
     "receipt": "Receipt",
     "test": "Test to self",
+    "credit_note_issued": "Credit note",
 }
 NAME_MATCHES = 200  # customers a name search looks for (their messages come by index)
 
@@ -31,11 +35,33 @@ def invoice_type_id() -> int:
     return ContentType.objects.get_for_model(Invoice).pk
 
 
+def credit_note_type_id() -> int:
+    return ContentType.objects.get_for_model(CreditNote).pk
+
+
 class WorkspaceMessageAdmin(MessageAdmin):
     """Retry and "resend anyway" go through billing's service, which checks the role."""
 
     purpose_words = PURPOSES
     actions = [*MessageAdmin.actions, "email_instead"]
+    readonly_fields = tuple(
+        "created_by_words" if name == "created_by" else name
+        for name in MessageAdmin.readonly_fields
+    )
+
+    @admin.display(description="Asked for by")
+    def created_by_words(self, obj: Message) -> str:
+        """A person's name or "API key <name>", like the invoice's audit trail."""
+        kind, _, value = obj.created_by.partition(":")
+        user = None
+        if kind == "user" and value:
+            user = get_user_model().objects.filter(username=value).first()
+        name = ""
+        if kind == "api" and value:
+            key = ApiCredential.objects.filter(organization_id=obj.tenant_id, client_key=value)
+            name = key.values_list("name", flat=True).first() or ""
+        return actor_words(obj.created_by, user, credential_name=name)
+
     resend_refusals = (*MessageAdmin.resend_refusals, RoleRequired)
 
     def has_resend_permission(self, request) -> bool:
@@ -45,14 +71,30 @@ class WorkspaceMessageAdmin(MessageAdmin):
         actor = Actor.for_user(request.user)
         message_resend(message=message, action=action, actor=actor, reason=reason)
 
-    @admin.display(description="Invoice")
+    @admin.display(description="About")
     def subject_link(self, obj: Message) -> str:
+        """On a message's page: a credit note's e-mail names its invoice too."""
+        link = super().subject_link(obj)
+        if obj.subject_type_id != credit_note_type_id():
+            return link
+        invoice = Invoice.objects.filter(credit_notes__pk=obj.subject_id).first()
+        if invoice is None:
+            return link
+        url = reverse("admin:billing_invoice_change", args=[invoice.pk])
+        return format_html('Credit note {} on invoice <a href="{}">{}</a>', link, url, invoice)
+
+    @admin.display(description="Invoice")
+    def subject_column(self, obj: Message) -> str:
         return super().subject_link(obj)
 
     def subject_url(self, obj: Message) -> str:
-        if obj.subject_type_id != invoice_type_id() or not obj.subject_id:
+        if not obj.subject_id:
             return ""
-        return reverse("admin:billing_invoice_change", args=[obj.subject_id])
+        if obj.subject_type_id == invoice_type_id():
+            return reverse("admin:billing_invoice_change", args=[obj.subject_id])
+        if obj.subject_type_id == credit_note_type_id():
+            return reverse("admin:billing_invoice_credit_note_by_id", args=[obj.subject_id])
+        return ""
 
     def search_recipient_refs(self, request, term: str) -> list[str]:
         customers = Customer.objects.filter(name__icontains=term)

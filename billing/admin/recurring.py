@@ -93,6 +93,20 @@ class _ScheduleForm(forms.ModelForm):
             field.queryset = field.queryset.filter(organization=self.organization)
         if not self.instance._state.adding:
             self._initial_from(self.instance.template)
+        if self.organization is not None and self._default_wallet_problem():
+            # Nothing to fall back on: the wallet is a choice the clerk has to make.
+            wallet = self.fields["wallet"]
+            wallet.required, wallet.empty_label = True, "Choose a wallet"
+            wallet.error_messages["required"] = self._default_wallet_problem()
+
+    def _default_wallet_problem(self) -> str:
+        """Why the organization's default wallet cannot stand in for an empty choice, or ""."""
+        default = self.organization.default_wallet
+        if default is None:
+            return "Choose the wallet the invoices are paid to: the organization has no default."
+        if not default.active:
+            return "The organization's default wallet is deactivated: choose another wallet."
+        return ""
 
     def _initial_from(self, template: dict) -> None:
         initial = {

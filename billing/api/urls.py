@@ -82,6 +82,11 @@ urlpatterns = [
         credit_notes.CreditNotePdfView.as_view(),
         name="api-invoice-credit-note-pdf",
     ),
+    path(
+        "invoices/<uuid:pk>/credit-notes/<uuid:note_id>/send",
+        credit_notes.CreditNoteSendView.as_view(),
+        name="api-invoice-credit-note-send",
+    ),
     path("messages", messages.MessagesView.as_view(), name="api-messages"),
     path("invoices/<uuid:pk>/send", messages.InvoiceSendView.as_view(), name="api-invoice-send"),
     path(

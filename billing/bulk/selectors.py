@@ -103,7 +103,7 @@ def selection_summary(invoices, *, organization) -> dict:
     states, for how much, and who could not be reached on each channel."""
     from django.db.models import Count, Q, Sum
 
-    from billing.money import format_money
+    from billing.money import format_amount
 
     by_status = dict(
         invoices.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n")
@@ -127,7 +127,5 @@ def selection_summary(invoices, *, organization) -> dict:
         "not_drafts": counts["count"] - by_status.get("DRAFT", 0),
         "open": by_status.get("OPEN", 0),
         "not_open": counts["count"] - by_status.get("OPEN", 0),
-        "totals": [
-            format_money(row["sum"] or 0, row["currency"], organization.locale) for row in totals
-        ],
+        "totals": [format_amount(row["sum"] or 0, row["currency"]) for row in totals],
     }

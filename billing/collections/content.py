@@ -10,7 +10,7 @@ from billing import documents
 from billing.errors import InvalidEmailRequest
 from billing.models import Invoice
 from billing.models.choices import Channel
-from billing.money import _babel_locale, format_money
+from billing.money import _babel_locale, format_amount
 from billing.services.invoice_email import customer_addresses
 
 EMAIL_TEMPLATE = "invoice_reminder"
@@ -30,7 +30,7 @@ def reminder_fields(invoice: Invoice, today: date) -> dict[str, str]:
     return {
         "customer_name": invoice.customer.name,
         "invoice_number": invoice.number or "",
-        "amount_due": format_money(invoice.amount_due, invoice.currency, locale),
+        "amount_due": format_amount(invoice.amount_due, invoice.currency, locale),
         "due_date": format_date(invoice.due_date, format="long", locale=_babel_locale(locale)),
         "due_note": due_note(invoice.due_date, today),
         "pay_url": documents.pay_url(invoice) if invoice.payment_link else "",

@@ -254,4 +254,9 @@ class InvoiceEvent(models.Model):
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.from_status or '∅'} → {self.to_status}"
+        """ "Open → Paid", in the words of ``Invoice.Status`` (the admin shows it on each row)."""
+        words = dict(Invoice.Status.choices)
+        after = words.get(self.to_status, self.to_status)
+        if not self.from_status or self.from_status == self.to_status:
+            return after
+        return f"{words.get(self.from_status, self.from_status)} → {after}"

@@ -1,4 +1,4 @@
-from billing.models import Invoice
+from billing.models import CreditNote, Invoice
 from billing.services.actors import Actor
 from billing.services.roles import role_authorize
 from notifications import pipeline
@@ -18,10 +18,14 @@ def message_resend(*, message: Message, action: str, actor: Actor, reason: str =
 
 def message_labels(subject) -> pipeline.Labels | None:
     """The delivery log's words for a message about an invoice (``NOTIFICATIONS_SUBJECT_LABELS``):
-    its number and its customer, as they are when the message is asked for."""
-    if not isinstance(subject, Invoice):
+    its number and its customer, as they are when the message is asked for. A credit note is
+    named by its own number (the log links it to its page, which shows its invoice)."""
+    if isinstance(subject, CreditNote):
+        customer = subject.invoice.customer
+    elif isinstance(subject, Invoice):
+        customer = subject.customer
+    else:
         return None
-    customer = subject.customer
     return pipeline.Labels(
         subject=subject.number or "", recipient_ref=str(customer.pk), recipient_name=customer.name
     )

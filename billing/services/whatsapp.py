@@ -11,7 +11,7 @@ from babel.dates import format_date
 from django.db import transaction
 
 from billing.models import Customer, Invoice
-from billing.money import _babel_locale, format_money
+from billing.money import _babel_locale, format_amount
 from billing.services.actors import Actor
 from billing.services.roles import role_authorize
 from notifications import pipeline
@@ -23,12 +23,13 @@ PURPOSE = "invoice_issued"
 
 
 def invoice_context(invoice: Invoice) -> dict[str, str]:
-    """The template's fields, formatted for the customer: ``49,900 RUB``, ``July 15, 2026``."""
+    """The template's fields, formatted for the customer with the one money helper:
+    ``49,900.00 RUB``, ``July 15, 2026``."""
     locale = invoice.customer.locale or invoice.organization.locale
     return {
         "customer_name": invoice.customer.name,
         "invoice_number": invoice.number or "",
-        "amount_due": format_money(invoice.amount_due, invoice.currency, locale),
+        "amount_due": format_amount(invoice.amount_due, invoice.currency, locale),
         "due_date": format_date(invoice.due_date, format="long", locale=_babel_locale(locale)),
         "locale": locale,
     }

@@ -7,7 +7,7 @@ in a transaction of their own, right after the change.
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
-from billing.models import Invoice, Organization
+from billing.models import CreditNote, Invoice, Organization
 from billing.webhooks.events import EventSpec, events_raise
 from notifications import status as st
 from notifications.models import Message
@@ -17,11 +17,11 @@ TAKEN = frozenset({st.ACCEPTED, st.PENDING, st.SENT, st.DELIVERED, st.READ, st.O
 ENDED_FAILED = frozenset({*st.FAILURES, st.REJECTED})
 
 
-def message_data(message: Message) -> dict:
+def message_data(message: Message, invoice: Invoice | None) -> dict:
     from billing.api.serializers.messages import MessageSerializer
 
     data = dict(MessageSerializer(message).data)
-    data["invoice_id"] = message.subject_id or None
+    data["invoice_id"] = str(invoice.pk) if invoice is not None else None
     return data
 
 
@@ -34,7 +34,7 @@ def record_message_event(*, message_id, status: str, **_) -> None:
     if organization is None:
         return
     invoice = _invoice_of(message)
-    data = message_data(message)
+    data = message_data(message, invoice or _credited_invoice_of(message))
     specs = [EventSpec("message.status_changed", invoice, {"message": data})]
     if invoice is not None and status in TAKEN:
         specs.append(EventSpec("invoice.sent", invoice, {"message": data}))
@@ -52,6 +52,15 @@ def _invoice_of(message: Message) -> Invoice | None:
         .select_related("organization", "customer", "wallet", "tax")
         .first()
     )
+
+
+def _credited_invoice_of(message: Message) -> Invoice | None:
+    """The invoice a credit note's e-mail is about (its own events stay the invoice's)."""
+    if message.subject_type_id != ContentType.objects.get_for_model(CreditNote).pk:
+        return None
+    return Invoice.objects.filter(
+        credit_notes__pk=message.subject_id, organization_id=message.tenant_id
+    ).first()
 
 
 def _nothing_follows(message: Message, invoice: Invoice) -> bool:

@@ -184,3 +184,38 @@ def test_a_viewer_sees_schedules_but_cannot_add_one(client, shop, django_user_mo
     add = reverse("admin:billing_recurringinvoice_add")
     assert client.post(add, schedule_data(customer, hosting)).status_code == 403
     assert RecurringInvoice.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("default", "sentence"),
+    [
+        (None, "Choose the wallet the invoices are paid to: the organization has no default."),
+        ("inactive", "The organization's default wallet is deactivated: choose another wallet."),
+    ],
+)
+def test_without_a_usable_default_wallet_the_form_asks_for_one_in_words(
+    client, shop, default, sentence
+):
+    org, customer, hosting, *_rest, clerk = shop
+    wallet = WalletFactory(organization=org, address="0xchosen")
+    if default is None:
+        org.default_wallet = None
+        org.save(update_fields=["default_wallet"])
+    else:
+        type(wallet).objects.filter(pk=org.default_wallet_id).update(active=False)
+    client.force_login(clerk)
+    add = reverse("admin:billing_recurringinvoice_add")
+    page = client.get(add).content.decode()
+    assert ">Choose a wallet</option>" in page
+    assert "The organization&#x27;s default wallet</option>" not in page
+
+    response = client.post(add, schedule_data(customer, hosting))
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert form.errors == {"wallet": [sentence]}
+    assert "walletId" not in response.content.decode()
+    assert RecurringInvoice.objects.count() == 0
+
+    chosen = client.post(add, schedule_data(customer, hosting, wallet=str(wallet.pk)))
+    assert chosen.status_code == 302
+    assert RecurringInvoice.objects.get().template["walletId"] == str(wallet.pk)

@@ -133,7 +133,7 @@ def test_approval_sends_exactly_once_and_send_once_still_holds(
     url = reverse("admin:billing_approvalrequest_decide", args=[approval.pk, "approve"])
     confirm = client.get(url).content.decode()
     assert "The WhatsApp message below is sent now, as you." in confirm
-    assert "Hello, Alexey! Invoice #INV-2024-0842 has been issued for 49,900 RUB." in confirm
+    assert "Hello, Alexey! Invoice #INV-2024-0842 has been issued for 49,900.00 RUB." in confirm
     page = decide(client, approval, "approve", django_capture_on_commit_callbacks)
     assert messages_of(page) == ["Send on WhatsApp INV-2024-0842 (Approved)."]
     page = decide(client, approval, "approve", django_capture_on_commit_callbacks)

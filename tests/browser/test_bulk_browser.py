@@ -63,7 +63,7 @@ def test_a_bulk_send_shows_its_progress_reaching_100_percent(
     page.wait_for_selector("#bulk-confirm")
     assert page.inner_text("h1") == f"Send {INVOICES} invoices?"
     summary = page.inner_text(".bulk-summary")
-    assert f"{INVOICES} invoices for 3 customers, totalling 6,000 USD." in summary
+    assert f"{INVOICES} invoices for 3 customers, totalling 6,000.00 USD." in summary
     assert page.inner_text(".bulk-email-gap").strip() == "E-mail — every invoice has an address."
     assert page.is_checked("input[name=channel][value=email]")  # it reaches them all
     page.screenshot(path=os.path.join(artifacts_dir, "bulk-send-confirm.png"), full_page=True)

@@ -38,7 +38,7 @@ def test_finalize_asks_first_and_says_what_will_happen_to_how_many(clerk_client,
     page = ask(clerk_client, invoices).content.decode()
     assert "<h1>Finalize 4 invoices?</h1>" in page
     assert "<strong>3</strong> drafts will be finalized; <strong>1</strong> is not a draft" in page
-    assert "totalling 400 USD" in page
+    assert "totalling 400.00 USD" in page
     assert page.count('<tr><td><a href="/admin/billing/invoice/') == 4
     assert 'value="Yes, finalize 4 invoices"' in page
     assert BulkJob.objects.count() == 0

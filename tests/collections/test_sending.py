@@ -60,7 +60,7 @@ def test_a_due_step_is_e_mailed_once_with_the_amount_due_now(
         ["jane@example.com"],
         f"Reminder: invoice {invoice.number}",
     )
-    assert "75 USD is due, payment date June 19, 2026. It is due in 3 days." in email.body
+    assert "75.00 USD is due, payment date June 19, 2026. It is due in 3 days." in email.body
     assert f"Pay invoice: http://127.0.0.1:8000/pay/{invoice.payment_token}/" in email.body
     message = reminder_messages(invoice).get()
     assert (message.key, message.channel, message.status) == ("step:1", "email", "sent")

@@ -40,7 +40,7 @@ def test_a_whatsapp_reminder_carries_three_quick_reply_buttons(
     assert body["params"][0]["parameters"] == [
         {"type": "text", "text": "Alexey"},
         {"type": "text", "text": invoice.number},
-        {"type": "text", "text": "100 USD"},
+        {"type": "text", "text": "100.00 USD"},
         {"type": "text", "text": "June 19, 2026"},
         {"type": "text", "text": "It is due in 3 days."},
         {"type": "text", "text": f"http://127.0.0.1:8000/pay/{invoice.payment_token}/"},

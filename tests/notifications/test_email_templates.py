@@ -258,7 +258,28 @@ def test_latest_stable_version_resolves_and_drafts_do_not():
 
 def test_sync_is_idempotent_and_restores_shipped_definitions():
     TemplateVersion.objects.filter(version="v1").update(defaults={})
-    assert sync_shipped_templates() == 2  # invoice v1, invoice_reminder v1
-    assert sync_shipped_templates() == 2
+    assert sync_shipped_templates() == 3  # credit_note v1, invoice v1, invoice_reminder v1
+    assert sync_shipped_templates() == 3
     assert TemplateVersion.objects.filter(template__key="invoice").count() == 1
     assert resolve("invoice", "v1").defaults["subject"] == "Invoice {{invoiceNumber}}"
+
+
+def test_the_credit_note_template_names_its_missing_fields_and_previews_its_example(
+    admin_client,
+):
+    version = resolve("credit_note")
+    with pytest.raises(InvalidTemplateData) as caught:
+        prepare(version, {"creditNoteNumber": "CN-000001"})
+    assert [p.field for p in caught.value.problems] == [
+        "invoiceNumber",
+        "customerName",
+        "issueDate",
+        "reason",
+        "creditNote",
+        "totals.amount",
+        "totals.amountDue",
+    ]
+    page = admin_client.get(f"/admin/notifications/templateversion/{version.pk}/change/")
+    html = page.content.decode()
+    assert "Credit note number" in html  # the schema's field descriptions
+    assert "Credit note CN-000001" in html and "1,666.75 USD" in html  # the example rendered

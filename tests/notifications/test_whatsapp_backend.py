@@ -59,7 +59,7 @@ def test_other_locales_use_their_own_conventions():
     parameters = invoice_send_whatsapp(invoice=invoice, actor=Actor(label="t")).message.payload[
         "body"
     ]["params"][0]["parameters"]
-    assert [p["text"] for p in parameters[2:]] == ["49.900 RUB", "15. Juli 2026"]
+    assert [p["text"] for p in parameters[2:]] == ["49.900,00 RUB", "15. Juli 2026"]
 
 
 ANSWERS = [

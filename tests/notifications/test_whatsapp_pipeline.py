@@ -116,7 +116,7 @@ def test_an_approved_template_version_replaces_the_default(
         **common, version=2, status="draft", body="{{1}}", variables=["customer_name"]
     )
     message = request(invoice, django_capture_on_commit_callbacks).message
-    assert message.payload["preview"]["text"] == "Alexey owes 49,900 RUB"
+    assert message.payload["preview"]["text"] == "Alexey owes 49,900.00 RUB"
     assert message.payload["body"]["template"] == "invoice_v2"
 
 

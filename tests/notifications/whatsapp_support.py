@@ -18,7 +18,7 @@ STUB_SEND_URL = f"{STUB_BASE_URL}/sandbox/sendTemplate"
 
 
 SEED_TEXT = (
-    "Hello, Alexey! Invoice #INV-2024-0842 has been issued for 49,900 RUB. "
+    "Hello, Alexey! Invoice #INV-2024-0842 has been issued for 49,900.00 RUB. "
     "Payment due: July 15, 2026."
 )
 SEED_BODY = {
@@ -32,7 +32,7 @@ SEED_BODY = {
             "parameters": [
                 {"type": "text", "text": "Alexey"},
                 {"type": "text", "text": "INV-2024-0842"},
-                {"type": "text", "text": "49,900 RUB"},
+                {"type": "text", "text": "49,900.00 RUB"},
                 {"type": "text", "text": "July 15, 2026"},
             ],
         }

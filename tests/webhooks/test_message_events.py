@@ -5,6 +5,8 @@ import json
 import pytest
 
 from billing.services.actors import Actor
+from billing.services.credit_note_email import credit_note_send_email
+from billing.services.credit_notes import credit_note_issue
 from billing.services.invoice_email import invoice_send_email
 from billing.services.whatsapp import invoice_send_whatsapp
 from billing.webhooks.models import WebhookEvent
@@ -65,3 +67,20 @@ def test_a_refused_whatsapp_message_followed_by_an_email_is_no_delivery_failure(
     assert rejected.status == "rejected"
     assert WebhookEvent.objects.filter(type="invoice.delivery_failed").count() == 0
     assert WebhookEvent.objects.filter(type="invoice.sent").count() == 1
+
+
+def test_a_credit_notes_email_is_a_message_event_of_its_invoice_but_never_sends_the_invoice(
+    settings, django_capture_on_commit_callbacks
+):
+    invoice = issued_invoice()
+    note = credit_note_issue(invoice=invoice, reason="DUPLICATE", amount=1000, actor=API)
+    before = event_types(invoice.organization)
+    with SmtpSink() as sink:
+        smtp_settings(settings, sink.port)
+        with django_capture_on_commit_callbacks(execute=True):
+            credit_note_send_email(note=note, actor=API)
+    new = event_types(invoice.organization)[len(before) :]
+    assert new == ["message.status_changed", "message.status_changed"]  # sending, sent
+    body = json.loads(WebhookEvent.objects.filter(type="message.status_changed").last().body)
+    assert (body["message"]["purpose"], body["message"]["status"]) == ("credit_note_issued", "sent")
+    assert body["message"]["invoice_id"] == str(invoice.pk)

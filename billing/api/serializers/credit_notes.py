@@ -64,3 +64,9 @@ class CreditNoteSerializer(serializers.Serializer):
 
     def get_pdf_url(self, note: CreditNote) -> str:
         return site_url(f"/api/v0/invoices/{note.invoice_id}/credit-notes/{note.pk}/pdf")
+
+
+class CreditNoteSendSerializer(StrictSerializer):
+    """``POST …/credit-notes/{id}/send``: a credit note goes out by e-mail only."""
+
+    channels = serializers.ListField(child=choice_field(["email"]), required=False, min_length=1)

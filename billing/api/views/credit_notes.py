@@ -8,11 +8,14 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from billing.api.serializers import credit_notes as s
+from billing.api.serializers.messages import InvoiceSendAnswerSerializer
 from billing.api.views.base import COMMON_ERRORS, IDEMPOTENCY_HEADER, WRITE_ERRORS, error
+from billing.api.views.email import template_errors
 from billing.api.views.invoices import NOT_FOUND, InvoiceView
 from billing.credit_note_pdf import credit_note_filename, render_credit_note_pdf
 from billing.models import CreditNote, Invoice
 from billing.money import MoneyError, to_minor
+from billing.services.credit_note_email import credit_note_send_email
 from billing.services.credit_notes import credit_lines_from_ids, credit_note_issue
 
 
@@ -109,3 +112,23 @@ class CreditNotePdfView(CreditNoteView):
         response = HttpResponse(render_credit_note_pdf(note), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{credit_note_filename(note)}"'
         return response
+
+
+class CreditNoteSendView(CreditNoteView):
+    @extend_schema(
+        operation_id="invoices_credit_notes_send",
+        tags=["credit notes"],
+        request=s.CreditNoteSendSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={202: InvoiceSendAnswerSerializer, **WRITE_ERRORS, 404: error("Not found")},
+        description="E-mail the credit note, its PDF attached, to the invoice's addresses (the "
+        "invoice's, the customer's and its contacts). It is sent once: asking again answers "
+        "with the same message. A customer without an e-mail address is a 400.",
+    )
+    def post(self, request, pk, note_id):
+        self.validated(s.CreditNoteSendSerializer, request.data)
+        note = self.get_note(pk, note_id)
+        sent = template_errors(lambda: credit_note_send_email(note=note, actor=self.actor))
+        message = sent.message
+        answer = [{"id": str(message.pk), "channel": message.channel, "status": message.status}]
+        return Response({"messages": answer}, status=status.HTTP_202_ACCEPTED)
