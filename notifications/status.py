@@ -121,6 +121,7 @@ def transition(
     """
     from notifications.hooks import message_status_changed
     from notifications.models import Message, MessageEvent
+    from notifications.problems import PROBLEM_STATUSES
 
     rows = Message.objects.filter(pk=message_id, status__in=allowed_from(to))
     if where is not None:
@@ -131,6 +132,8 @@ def transition(
                 status=to, rank=RANK[to], updated_at=timezone.now(), **_problem_fields(to, fields)
             )
         )
+        if applied and to in PROBLEM_STATUSES:
+            error_seen(message_id)
         if applied or record_unapplied:
             MessageEvent.objects.create(
                 message_id=message_id,
@@ -147,3 +150,19 @@ def transition(
                 )
             )
     return applied
+
+
+def error_seen(message_id) -> None:
+    """Note the message's error (code and text, as they now stand) among its organization's
+    ``ErrorText`` rows, once."""
+    from notifications.models import ErrorText, Message
+    from notifications.models.messages import text_digest
+
+    tenant, code, text = Message.objects.values_list(
+        "tenant_id", "last_error_code", "last_error_message"
+    ).get(pk=message_id)
+    if code or text:
+        ErrorText.objects.bulk_create(
+            [ErrorText(tenant_id=tenant, code=code, text=text, digest=text_digest(text))],
+            ignore_conflicts=True,
+        )

@@ -137,6 +137,7 @@ class InvoiceAdmin(
     admin.ModelAdmin,
 ):
     form = InvoiceForm
+    count_column = "organization_id"  # the first column of every index the list reads
     list_display = (
         "number_display",
         "customer",

@@ -3,7 +3,7 @@ re-planned by ``billing.collections.replan`` when the policy changes)."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -65,11 +65,33 @@ def plan_steps(
     offsets: Sequence[tuple[int, int]] | None = None,
 ) -> list[PlannedStep]:
     """Planned times of ``offsets`` ((step, offset) pairs, default: all the policy's steps)."""
-    zone, window, gap = recipient_zone(invoice), window_of(policy), min_gap(policy)
+    return plan_dates(
+        policy=policy,
+        due_date=invoice.due_date,
+        zone=recipient_zone(invoice),
+        now=now,
+        last_message_at=last_message_at,
+        previous=previous,
+        offsets=offsets,
+    )
+
+
+def plan_dates(
+    *,
+    policy: ReminderPolicy,
+    due_date: date,
+    zone: ZoneInfo,
+    now: datetime,
+    last_message_at: datetime | None,
+    previous: datetime | None = None,
+    offsets: Sequence[tuple[int, int]] | None = None,
+) -> list[PlannedStep]:
+    """``plan_steps`` from what it depends on: invoices sharing these share their plan."""
+    window, gap = window_of(policy), min_gap(policy)
     pairs = offsets if offsets is not None else list(enumerate(policy.steps, 1))
     planned = []
     for step, offset in pairs:
-        slot = dict(due_date=invoice.due_date, offset_days=offset, zone=zone, window=window)
+        slot = dict(due_date=due_date, offset_days=offset, zone=zone, window=window)
         try:
             # Past or not is the rule's slot; the gap only ever moves a future step later.
             if step_slot(**slot) < now:
@@ -99,13 +121,13 @@ def plan_on_open(invoices: Sequence[Invoice], *, now: datetime | None = None) ->
         channel = resolve_channel(policy, invoice.customer)
         issued = now if invoice.delivery != Invoice.Delivery.MANUALLY else None
         for planned in plan_steps(policy=policy, invoice=invoice, now=now, last_message_at=issued):
-            rows.append(new_row(invoice, planned, channel, now))
+            rows.append(new_row(invoice.pk, planned, channel, now))
     insert_rows(rows)
 
 
-def new_row(invoice: Invoice, planned: PlannedStep, channel: str, now: datetime) -> Reminder:
+def new_row(invoice_id, planned: PlannedStep, channel: str, now: datetime) -> Reminder:
     return Reminder(
-        invoice=invoice,
+        invoice_id=invoice_id,
         step=planned.step,
         offset_days=planned.offset_days,
         planned_at=planned.planned_at or now,

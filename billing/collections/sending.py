@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -133,8 +134,15 @@ def _load(reminder_id) -> Reminder:
     ).get(pk=reminder_id)
 
 
+@transaction.atomic
 def reminder_send(*, reminder_id, now: datetime) -> str:
-    """Re-check a claimed reminder and send it; returns the status it ended in."""
+    """Re-check a claimed reminder and send it; returns the status it ended in.
+
+    One transaction: the message, the row's move and the invoice's flag commit together (a
+    worker dying before that leaves the row claimed, and it is claimed again after its lease),
+    and on SQLite the job takes the write lock once per reminder through the prompt writer
+    queue instead of once per statement through SQLite's busy handler, whose sleeps grow to
+    100 ms while the queue's workers write too."""
     reminder = _load(reminder_id)
     invoice = reminder.invoice
     existing = _own_message(reminder)

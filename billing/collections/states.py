@@ -1,17 +1,20 @@
 """The reminder state machine.
 
-``reminder_transition`` (one row) and ``reminder_moves`` (a batch) are the only code that
-assigns ``Reminder.status``: each checks the move against ``TRANSITIONS`` with a conditional
-update (a concurrent worker's claim wins once), writes the reminder's event on the invoice
-timeline in the same transaction, and tells ``record_event`` about the moves integrators care for.
+``reminder_transition`` (one row), ``reminder_moves`` (a batch) and ``reminder_moves_matching``
+(a set) are the only code that assigns ``Reminder.status``: each checks the move against
+``TRANSITIONS`` with a conditional update (a concurrent worker's claim wins once), writes the
+reminder's event on the invoice timeline in the same transaction, and tells ``record_event``
+about the moves integrators care for.
 """
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import CharField, DateTimeField, Q, Value
+from django.db.models import Case, CharField, DateTimeField, ExpressionWrapper, F, Q, Value, When
 from django.utils import timezone
 
 from billing.collections.models import Reminder, ReminderEvent
@@ -115,29 +118,88 @@ def reminder_moves(moves: Sequence[Move], *, actor_label: str = "system") -> int
     return len(allowed)
 
 
+@dataclass(frozen=True)
+class SetMove:
+    """For ``reminder_moves_matching``: rows matching ``rows`` go to ``to`` with ``reason``
+    and ``fields``."""
+
+    rows: Q
+    to: str
+    reason: str
+    fields: tuple[tuple[str, Any], ...] = ()
+
+
+@transaction.atomic
+def reminder_moves_matching(where: Q, moves: Sequence[SetMove], *, actor_label="system") -> int:
+    """The set-wise form of ``reminder_moves`` for rows the caller holds locked: every reminder
+    matching ``where`` and one of ``moves`` (whose ``rows`` do not overlap) makes that move if
+    its status may, all in one UPDATE, their events written first by one INSERT … SELECT
+    (each from the status its row is in); returns how many moved. Not for the moves
+    integrators hear of (each of those is an event of its own)."""
+    if any(move.to in INTEGRATOR_EVENTS for move in moves):
+        raise ValueError("moves integrators hear of go through reminder_moves")
+    allowed = [move.rows & Q(status__in=sources_of(move.to)) for move in moves]
+    matching = Reminder.objects.filter(where, reduce(or_, allowed)).order_by()
+
+    def case(name: str, value) -> Case:
+        """The column ``name`` of the move each row makes (``value(move)``, ``None``: as it is)."""
+        thens = [(move.rows, value(move)) for move in moves]
+        return Case(
+            *(When(when, then=F(name) if then is None else Value(then)) for when, then in thens),
+            default=F(name),
+            output_field=Reminder._meta.get_field(name),
+        )
+
+    def to() -> Case:
+        return case("status", lambda move: move.to)
+
+    def reason() -> Case:
+        return case("reason", lambda move: move.reason[:300])
+
+    now = timezone.now()
+    recorded = _insert_events(matching, F("status"), to(), reason(), actor_label, now)
+    names = {name for move in moves for name, _ in move.fields}
+    fields = {
+        name: case(name, lambda move, name=name: dict(move.fields).get(name)) for name in names
+    }
+    moved = matching.update(status=to(), reason=reason(), updated_at=now, **fields)
+    if moved != recorded:
+        raise LostRace(f"{recorded} events written for {moved} reminders moved")
+    return moved
+
+
 def _move_group(ids: list, current: str, to: str, fields: dict, actor_label: str, now) -> None:
     rows = Reminder.objects.filter(pk__in=ids, status=current)
     moved = rows.update(status=to, updated_at=now, **fields)
     if moved != len(ids):
         raise LostRace(f"{len(ids) - moved} of {len(ids)} reminders had moved")
-    events = (
-        Reminder.objects.filter(pk__in=ids)
-        .order_by()
-        .annotate(
-            e_from=Value(current, output_field=CharField()),
-            e_to=Value(to, output_field=CharField()),
-            e_reason=Value(fields["reason"], output_field=CharField()),
-            e_actor=Value(actor_label[:100], output_field=CharField()),
-            e_at=Value(now, output_field=DateTimeField()),
-        )
-        .values_list("pk", "invoice_id", "e_from", "e_to", "e_reason", "e_actor", "e_at")
+    moved_rows = Reminder.objects.filter(pk__in=ids).order_by()
+    _insert_events(moved_rows, current, to, fields["reason"], actor_label, now)
+
+
+def _expression(value):
+    return ExpressionWrapper(
+        value if hasattr(value, "resolve_expression") else Value(value), output_field=CharField()
     )
+
+
+def _insert_events(rows, from_status, to, reason, actor_label: str, now) -> int:
+    """One INSERT … SELECT of an event per row of ``rows`` (``from_status``, ``to`` and
+    ``reason``: values or expressions over the row); returns how many were written."""
+    events = rows.annotate(
+        e_from=_expression(from_status),
+        e_to=_expression(to),
+        e_reason=_expression(reason),
+        e_actor=Value(actor_label[:100], output_field=CharField()),
+        e_at=Value(now, output_field=DateTimeField()),
+    ).values_list("pk", "invoice_id", "e_from", "e_to", "e_reason", "e_actor", "e_at")
     select, params = events.query.sql_with_params()
     meta, quote = ReminderEvent._meta, connection.ops.quote_name
     columns = ["reminder", "invoice", "from_status", "to_status", "reason", "actor_label"]
     names = [quote(meta.get_field(name).column) for name in [*columns, "created_at"]]
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {quote(meta.db_table)} ({', '.join(names)}) {select}", params)
+        return cursor.rowcount
 
 
 def record_event(kind: str, *, invoice_id, data: Mapping[str, Any]) -> None:

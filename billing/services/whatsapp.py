@@ -118,11 +118,15 @@ def customer_opted_out_event(*, customer: Customer) -> None:
 
 
 def messages_for(invoices: Iterable[Invoice]):
+    return messages_about([invoice.pk for invoice in invoices])
+
+
+def messages_about(invoice_ids: Iterable):
     from django.contrib.contenttypes.models import ContentType
 
     from notifications.models import Message
 
     return Message.objects.filter(
         subject_type=ContentType.objects.get_for_model(Invoice),
-        subject_id__in=[str(i.pk) for i in invoices],
+        subject_id__in=[str(pk) for pk in invoice_ids],
     )

@@ -1,3 +1,4 @@
+import hashlib
 import uuid
 
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -139,6 +140,18 @@ class Message(models.Model):
                 condition=models.Q(status__in=problems.PROBLEM_STATUSES),
                 name="message_tenant_problems",
             ),
+            # A search for words of an error: the codes whose texts match (``ErrorText``).
+            models.Index(
+                fields=["tenant_id", "last_error_code", "-created_at"],
+                condition=models.Q(status__in=problems.PROBLEM_STATUSES),
+                name="message_problems_by_code",
+            ),
+            # A search for a provider's message id.
+            models.Index(
+                fields=["tenant_id", "provider_message_id"],
+                condition=models.Q(provider_message_id__isnull=False),
+                name="message_tenant_provider_id",
+            ),
             # Asked every minute by the fallback sweep: WhatsApp messages still waiting for
             # "delivered" (the delivered and final ones, nearly all of them, are not in it).
             models.Index(
@@ -191,3 +204,28 @@ class MessageEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}: {self.status}"
+
+
+class ErrorText(models.Model):
+    """Each error code and text an organization's messages have had, once: the delivery log
+    searches words of an error here (a few rows) and then the messages by code, instead of
+    reading the text of every failed message. Written by the one door (``status.transition``)."""
+
+    tenant_id = models.UUIDField()
+    code = models.CharField(max_length=60)
+    text = models.TextField()
+    digest = models.CharField(max_length=64, help_text="SHA-256 of the text: unique, indexable.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant_id", "code", "digest"], name="error_text_once_per_tenant"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.text}"
+
+
+def text_digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -7,15 +7,18 @@
 3. ``POST /api/v0/invoices`` (created OPEN: finalized, so planned) for an organization with
    reminders on against one with them off, interleaved rounds (goal ≥ 85 %).
 4. 1,000 due reminders sent by one job run through the sandbox answering in 50 ms, by a real
-   qcluster with W = 2 workers, against the ideal W / 0.05 messages/s (goal ≥ 80 %), the
-   harness of the first sends in ``bench_whatsapp``.
+   qcluster with W = 2 workers: sends per second from the job's first claim to the last call
+   the sandbox saw, against the ideal W / 0.05 messages/s (goal ≥ 80 %), the harness of the
+   first sends in ``bench_whatsapp``; with how long the job took to make the messages.
 """
 
 import json
 import os
+import time
 
+from notifications.sandbox import Sandbox, SandboxConfig
 from tests.bench.bench_api import manage, served_database
-from tests.bench.bench_whatsapp import LATENCY, N, django_code, sandbox_rate
+from tests.bench.bench_whatsapp import LATENCY, N, cluster, django_code, stop
 from tests.bench.tenants import TENANT, create_rates
 
 SMALL = 1_000
@@ -122,12 +125,45 @@ def planning_overhead(env: dict, kind: str) -> dict[str, bool]:
     return {f"collections [{kind}]: invoice create with planning ≥ 85 % of without": ratio >= 0.85}
 
 
+SPANS = """
+from django.db.models import Max, Min
+from billing.collections.models import ReminderEvent
+from notifications.models import Message
+org = {"invoice__organization__name": "Reminder sends"}
+claimed = ReminderEvent.objects.filter(to_status="sending", **org).aggregate(at=Min("created_at"))
+made = Message.objects.filter(purpose="reminder")
+span = made.aggregate(first=Min("created_at"), last=Max("created_at"))
+print(json.dumps({"claimed": claimed["at"].timestamp(), "messages": made.count(),
+                  "made": [span["first"].timestamp(), span["last"].timestamp()]}))
+"""
+
+
 def send_throughput(env: dict, kind: str) -> dict[str, bool]:
-    rate = sandbox_rate(env, SETUP_SENDS % {"n": N}, WORKERS)
+    """The reminder job run once by a qcluster of ``WORKERS``: sends from the first claim to
+    the last call the sandbox saw, and how long the job took to make the messages."""
+    sandbox = Sandbox(SandboxConfig(latency=LATENCY)).start()
+    round_env = {**env, "ONEMSG_BASE_URL": sandbox.url}
+    try:
+        django_code(round_env, SETUP_SENDS % {"n": N})
+        process = cluster(round_env, WORKERS)
+        deadline = time.monotonic() + 40 * N / (WORKERS / LATENCY)
+        try:
+            while len(sandbox.sends) < N and time.monotonic() < deadline:
+                time.sleep(0.2)
+        finally:
+            stop(process)
+        last = max((s["at"] for s in sandbox.sends), default=0.0)
+        sent = len(sandbox.sends)
+    finally:
+        sandbox.stop()
+    spans = json.loads(django_code(env, SPANS).strip().splitlines()[-1])
     ideal = WORKERS / LATENCY
+    rate = N / (last - spans["claimed"]) if sent >= N else 0.0
+    made = spans["made"][1] - spans["made"][0]
     print(
-        f"reminder sends, W={WORKERS}: {rate:7.1f} msg/s = {rate / ideal:.0%} "
-        f"of ideal {ideal:.0f}/s"
+        f"reminder sends, W={WORKERS}: {sent} sent, {rate:7.1f} msg/s from the first claim to "
+        f"the last send = {rate / ideal:.0%} of ideal {ideal:.0f}/s (the job made the "
+        f"{spans['messages']} messages in {made:.1f} s)"
     )
     return {f"collections [{kind}]: reminder sends W=2 ≥ 80 % of ideal": rate >= 0.8 * ideal}
 

@@ -1,11 +1,13 @@
-"""The overview, the invoice and message changelists at two sizes, and a 100,000-row CSV export.
+"""The overview, the invoice and message changelists, the funnel report and the delivery log's
+filters and searches at two sizes, and a 100,000-row CSV export.
 
 ``load_volume`` fills one organization with 1,000 invoices and 5,000 messages and another with
 100,000 and 500,000, in a throwaway database of the configured kind. Each page is then requested
 as a superuser working in each organization (Django's test client, in one process): p50/p95
 over ``RUNS`` requests after a warm-up, and the queries of one request. Goals: each page at the
 large size within 2x its time at the small size, with the same number of queries; the CSV
-export of the large organization's invoices at 5,000 rows/s or more.
+export of the large organization's invoices at 5,000 rows/s or more. The delivery log's pages
+(``bench_messages``) are measured in the same database, after these.
 """
 
 import json
@@ -29,6 +31,7 @@ PAGES = {
     "invoice changelist": "/admin/billing/invoice/",
     "message changelist": "/admin/notifications/message/",
 }
+MEASURED = (*PAGES, "funnel report")  # the funnel: GET /api/v0/reports/funnel, its 30 days
 
 MEASURE = """
 import django, json, statistics, sys, time
@@ -39,6 +42,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext, setup_test_environment
 from billing.admin.scoping import SESSION_KEY
 from billing.models import Organization
+from billing.services.organizations import api_credential_create
+from rest_framework.test import APIClient
 
 setup_test_environment()  # the test client's host name, outgoing mail kept in memory
 pages, runs = json.loads(sys.argv[1]), int(sys.argv[2])
@@ -53,25 +58,33 @@ def work_in(slug):
     session[SESSION_KEY] = str(Organization.objects.get(slug=slug).pk)
     session.save()
 
+def timed(get, path):
+    assert get(path).status_code == 200, path
+    connection.queries_log.clear()  # DEBUG keeps a log; the capture counts from its end
+    with CaptureQueriesContext(connection) as captured:
+        get(path)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        get(path)
+        times.append(time.perf_counter() - start)
+    times.sort()
+    return {
+        "p50_ms": round(statistics.median(times) * 1000, 1),
+        "p95_ms": round(times[int(len(times) * 0.95) - 1] * 1000, 1),
+        "queries": len(captured.captured_queries),
+    }
+
 result = {}
 for slug in ("small", "large"):
     work_in(slug)
     for name, path in pages.items():
-        assert client.get(path).status_code == 200, (slug, path)
-        connection.queries_log.clear()  # DEBUG keeps a log; the capture counts from its end
-        with CaptureQueriesContext(connection) as captured:
-            client.get(path)
-        times = []
-        for _ in range(runs):
-            start = time.perf_counter()
-            client.get(path)
-            times.append(time.perf_counter() - start)
-        times.sort()
-        result[f"{slug} {name}"] = {
-            "p50_ms": round(statistics.median(times) * 1000, 1),
-            "p95_ms": round(times[int(len(times) * 0.95) - 1] * 1000, 1),
-            "queries": len(captured.captured_queries),
-        }
+        result[f"{slug} {name}"] = timed(client.get, path)
+    org = Organization.objects.get(slug=slug)
+    _credential, secret = api_credential_create(organization=org)
+    api = APIClient()
+    api.credentials(HTTP_X_CLIENT_KEY=_credential.client_key, HTTP_X_CLIENT_SECRET=secret)
+    result[f"{slug} funnel report"] = timed(api.get, "/api/v0/reports/funnel")
 work_in("large")
 start = time.perf_counter()
 response = client.get("/admin/exports/invoices.csv")
@@ -91,6 +104,8 @@ def manage(env: dict, *args: str) -> str:
 
 
 def main() -> dict:
+    from tests.bench import bench_messages  # it reads this module's sizes
+
     db = Database()
     env = {"DATABASE_URL": db.url, "DEBUG": "true"}
     try:
@@ -108,11 +123,12 @@ def main() -> dict:
             cwd=ROOT, env={**os.environ, **env, "DJANGO_SETTINGS_MODULE": "config.settings"},
             check=True, capture_output=True, text=True, timeout=1800,
         )  # fmt: skip
+        searches = bench_messages.measure(env)
     finally:
         db.drop()
     figures = json.loads(measured.stdout.strip().splitlines()[-1])
     goals = {}
-    for name in PAGES:
+    for name in MEASURED:
         small, large = figures[f"small {name}"], figures[f"large {name}"]
         ratio = large["p50_ms"] / small["p50_ms"]
         print(
@@ -125,4 +141,5 @@ def main() -> dict:
     csv = figures["csv"]
     print(f"CSV export: {csv['rows']} rows in {csv['seconds']} s = {csv['rows_per_s']} rows/s")
     goals[f"CSV export at 5,000+ rows/s ({db.kind})"] = csv["rows_per_s"] >= 5000
+    goals.update(bench_messages.report(searches, db.kind))
     return goals

@@ -57,7 +57,7 @@ def load_open(*, slug: str, invoices: int) -> dict:
             ]
             Invoice.objects.bulk_create(rows)
             Reminder.objects.bulk_create(
-                new_row(invoice, planned, channels[invoice.customer_id], now)
+                new_row(invoice.pk, planned, channels[invoice.customer_id], now)
                 for invoice in rows
                 for planned in plan_steps(
                     policy=policy, invoice=invoice, now=now, last_message_at=None

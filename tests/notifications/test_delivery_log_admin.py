@@ -13,8 +13,9 @@ from billing.services.delivery_summary import record_message_status
 from billing.services.whatsapp import invoice_send_whatsapp
 from notifications import pipeline
 from notifications import status as st
+from notifications.admin import messages as message_admin
 from notifications.channels.base import SendOutcome
-from notifications.models import Message
+from notifications.models import ErrorText, Message
 from tests.billing.admin_support import make_member
 from tests.notifications.whatsapp_support import customer, seed_invoice, seed_org
 
@@ -108,12 +109,40 @@ def test_each_filter_narrows_to_exactly_its_rows(clerk_client, acme):
         ("0123", "read"),
         ("undeliverable", "failed"),
         ("cannot receive", "failed"),
+        ("wamid.1", "read"),  # the provider's id, exactly
+        ("WAMID.1", None),
         ("nobody", None),
     ],
 )
 def test_search_by_number_name_phone_suffix_and_error_text(clerk_client, acme, term, which):
     expected = {"failed": [acme[3].pk], "read": [acme[4].pk], None: []}[which]
     assert shown(clerk_client.get(LOG, {"q": term})) == expected
+
+
+def test_each_error_is_noted_once_per_organization_for_the_text_search(acme):
+    org, alexey, _maria, _failed, _read = acme
+    whatsapp(seed_invoice(org, customer=alexey.customer))  # the same error again
+    other = seed_org()
+    whatsapp(seed_invoice(other))
+
+    noted = ErrorText.objects.order_by("tenant_id").values_list("tenant_id", "code", "text")
+    assert sorted(noted) == sorted(
+        [
+            (org.pk, "131026", "(#131026) Message undeliverable"),
+            (other.pk, "131026", "(#131026) Message undeliverable"),
+        ]
+    )
+
+
+def test_an_error_search_past_the_distinct_texts_limit_reads_the_texts(
+    clerk_client, acme, monkeypatch
+):
+    org, _alexey, _maria, failed, _read = acme
+    other = seed_invoice(org, customer=customer(org, name="Ivan", phone="+79005550999"))
+    varied = whatsapp(other, SendOutcome.failed("131026", "Message undeliverable to +7900"))
+    monkeypatch.setattr(message_admin, "ERROR_TEXTS", 1)
+
+    assert set(shown(clerk_client.get(LOG, {"q": "undeliverable"}))) == {failed.pk, varied.pk}
 
 
 def test_another_organizations_messages_are_not_found_by_any_door(client, django_user_model):

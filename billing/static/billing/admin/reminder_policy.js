@@ -1,5 +1,8 @@
 /* The reminder policy page: the example plan follows the form before it is saved (the server
-   renders it from the form as it is), and "Add a step" / "Add a holiday" add empty rows. */
+   renders it from the form as it is), and "Add a step" / "Add a holiday" add empty rows.
+   The script is deferred: a clerk (or a slow connection) may change a field before it runs, so
+   on start it compares every field with the value the page was served with and, if one differs,
+   renders the example at once instead of waiting for the next change. */
 (function () {
   "use strict";
   const form = document.getElementById("reminder-policy");
@@ -58,6 +61,27 @@
     rows.lastElementChild.querySelector("input").focus();
   }
 
+  function changedBeforeStart() {
+    return Array.prototype.some.call(form.elements, function (field) {
+      if (field.type === "checkbox" || field.type === "radio") {
+        return field.checked !== field.defaultChecked;
+      }
+      if (field.tagName === "SELECT") {
+        const options = Array.prototype.slice.call(field.options);
+        if (field.multiple) {
+          return options.some(function (option) {
+            return option.selected !== option.defaultSelected;
+          });
+        }
+        const served = options.findIndex(function (option) {
+          return option.defaultSelected;
+        });
+        return field.selectedIndex !== Math.max(served, 0);
+      }
+      return "defaultValue" in field && field.type !== "submit" && field.value !== field.defaultValue;
+    });
+  }
+
   form.addEventListener("input", schedule);
   form.addEventListener("change", schedule);
   document.querySelectorAll("[data-add-row]").forEach(function (button) {
@@ -67,5 +91,8 @@
   });
   if (manual) {
     manual.hidden = true;
+  }
+  if (changedBeforeStart()) {
+    refresh();
   }
 })();
