@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from config.json_depth import MAX_DEPTH, too_deep
@@ -27,7 +28,12 @@ logger = logging.getLogger(__name__)
 
 MAX_BODY = 256 * 1024
 KEPT_HEADERS = ("CONTENT_TYPE", "CONTENT_LENGTH", "HTTP_USER_AGENT", "HTTP_X_FORWARDED_FOR")
-STUCK_AFTER = timedelta(minutes=5)
+# A stored webhook is applied within milliseconds of its task starting: one still ``received``
+# after a minute lost its task (a broker restart, a killed queue host's prefetched tasks) and
+# runs again at the next sweep; running twice is harmless (the claim is conditional). One left
+# ``processing`` may still be running, so it waits longer before it is taken back.
+LOST_TASK_AFTER = timedelta(minutes=1)
+DIED_AFTER = timedelta(minutes=5)
 Stored = InboundWebhook.State
 
 
@@ -152,7 +158,8 @@ def _finish(webhook: InboundWebhook, state: str, result: dict) -> dict:
 def requeue_stuck_webhooks(now) -> int:
     """Webhooks whose task was lost (received) or died midway (processing) get another run."""
     stuck = InboundWebhook.objects.filter(
-        state__in=(Stored.RECEIVED, Stored.PROCESSING), received_at__lt=now - STUCK_AFTER
+        Q(state=Stored.RECEIVED, received_at__lt=now - LOST_TASK_AFTER)
+        | Q(state=Stored.PROCESSING, received_at__lt=now - DIED_AFTER)
     )
     ids = list(stuck.values_list("pk", flat=True)[:500])
     InboundWebhook.objects.filter(pk__in=ids, state=Stored.PROCESSING).update(state=Stored.RECEIVED)

@@ -103,14 +103,8 @@ class PaymentInline(ReadOnlyInline):
         return format_html('<a href="{}" class="reverse-payment">Reverse…</a>', reverse_link(obj))
 
 
-class EventInline(ReadOnlyInline):
-    model = InvoiceEvent
-    verbose_name_plural = "Audit trail"
-    fields = ("created_at", "status_display", "actor_display", "note")
-    readonly_fields = fields
-
-    def get_queryset(self, request):
-        return with_actor_names(super().get_queryset(request))
+class EventWordsMixin:
+    """An audit line's status move and who made it, in words."""
 
     @admin.display(description="Status")
     def status_display(self, obj: InvoiceEvent) -> str:
@@ -119,6 +113,16 @@ class EventInline(ReadOnlyInline):
     @admin.display(description="By")
     def actor_display(self, obj: InvoiceEvent) -> str:
         return event_actor(obj)
+
+
+class EventInline(EventWordsMixin, ReadOnlyInline):
+    model = InvoiceEvent
+    verbose_name_plural = "Audit trail"
+    fields = ("created_at", "status_display", "actor_display", "note")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return with_actor_names(super().get_queryset(request))
 
 
 @admin.register(Invoice)
@@ -426,7 +430,7 @@ class PaymentAdmin(ScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(InvoiceEvent)
-class InvoiceEventAdmin(ScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class InvoiceEventAdmin(EventWordsMixin, ScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     tenant_path = "invoice__organization"
     list_display = ("created_at", "invoice", "status_display", "actor_display", "note")
     list_select_related = ("invoice__customer", "invoice__organization")  # drafts name both
@@ -439,11 +443,3 @@ class InvoiceEventAdmin(ScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
         # The changelist skips list_select_related once a select_related is there: named here.
         events = with_actor_names(super().get_queryset(request))
         return events.select_related(*self.list_select_related)
-
-    @admin.display(description="Status")
-    def status_display(self, obj: InvoiceEvent) -> str:
-        return status_move(obj.from_status, obj.to_status)
-
-    @admin.display(description="By")
-    def actor_display(self, obj: InvoiceEvent) -> str:
-        return event_actor(obj)

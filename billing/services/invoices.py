@@ -122,7 +122,7 @@ def lock(invoice: Invoice) -> Invoice:
     """Re-read the invoice under a row lock (on SQLite the IMMEDIATE transaction serializes)."""
     return (
         Invoice.objects.select_for_update(of=("self",))
-        .select_related("organization", "customer", "tax")
+        .select_related("organization", "customer", "wallet", "tax")
         .get(pk=invoice.pk)
     )
 
@@ -385,7 +385,9 @@ def invoice_delete_draft(*, invoice: Invoice, actor: Actor) -> None:
 
 @transaction.atomic
 def invoice_finalize(*, invoice: Invoice, actor: Actor, now: datetime | None = None) -> Invoice:
-    """DRAFT → OPEN: freeze names, prices and tax, price, then take the next gapless number."""
+    """DRAFT → OPEN: freeze names, prices and tax, price, then take the next gapless number.
+
+    Returns the invoice complete (items, no payments), as a read would give it."""
     role_authorize(actor=actor, organization_id=invoice.organization_id, action="finalize")
     invoice = lock(invoice)
     if invoice.status != Status.DRAFT:  # PAID → OPEN is a reversal's move, not a finalize
@@ -399,6 +401,9 @@ def invoice_finalize(*, invoice: Invoice, actor: Actor, now: datetime | None = N
         invoice.organization, invoice.currency, [ItemInput(i.product, i.quantity) for i in items]
     )
     priced = _price(invoice, items)  # before the number: the counter row stays locked less
+    # A draft has no payments. Its event's payload and the caller's answer read these instead
+    # of querying again while the counter row and the figures rows are locked.
+    remember_related(invoice, items=items)
     now = now or timezone.now()
     number = allocate_numbers(invoice.organization, 1, now)[0]
     _open_move(invoice, number, actor=actor, now=now, fields=priced)

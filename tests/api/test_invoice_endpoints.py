@@ -400,3 +400,25 @@ def test_a_reversed_payment_stays_in_transactions_marked_reversed(api):
     assert rows[500] == (None, None)
     assert rows[1000.5][0].endswith("Z") and rows[1000.5][1] == "Booked twice"
     assert (data["amount_paid"], kept.json()["amount_paid"]) == (500, 1500.5)
+
+
+def test_finalize_answers_from_the_finalized_invoice_without_reading_it_again(
+    api, django_assert_num_queries, settings
+):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    create(api)  # the organization's counter row exists from here on
+    draft = create(api, status="DRAFT", taxId=str(api.tax.pk), delivery="MANUALLY")
+    # credential 1; claim 3; work: savepoint, the invoice with items and payments (3),
+    # savepoint, the locked invoice, its items, tax components, counter, invoice, event,
+    # integrator event (savepoint, insert, release), webhook endpoints, open balance, day
+    # totals, reminder policy, reminders, their events, release, stored response, release.
+    # Nothing is read back once the counter row is locked: the event's payload and the answer
+    # use the items the service priced (it was 34 queries with those reads).
+    with django_assert_num_queries(27):
+        finalized = api.post(f"invoices/{draft['id']}/finalize", key="counted")
+    assert finalized.status_code == 200, finalized.json()
+    assert finalized.json() == api.get(f"invoices/{draft['id']}").json()
+    assert (finalized.json()["invoice_number"], len(finalized.json()["items"])) == (
+        "INV-000002",
+        1,
+    )

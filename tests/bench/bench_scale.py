@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import requests
@@ -23,13 +23,44 @@ MIXED_SECONDS = 30.0
 THREADS = 8
 BURST = 400  # messages enqueued at once for the broker comparison
 LATENCY = 0.05  # the sandbox's answer time (Topology.sandbox_latency)
+HELD = datetime(2100, 1, 1, tzinfo=UTC)  # a burst's messages wait for it
+
+
+def work_done() -> dict[str, int]:
+    """Counts of what the queue and the web hosts work through besides the API calls."""
+    from billing.models import WebhookAttempt
+    from notifications.models import InboundWebhook, Message
+
+    return {
+        "messages": Message.objects.count(),
+        "1MSG webhooks stored": InboundWebhook.objects.count(),
+        "integrator deliveries": WebhookAttempt.objects.count(),
+    }
+
+
+def since(before: dict[str, int]) -> dict[str, int]:
+    return {name: count - before[name] for name, count in work_done().items()}
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))] if ordered else 0.0
 
 
 def mixed(run: ScaleRun) -> dict:
+    before = work_done()
     run.drive(MIXED_SECONDS, threads=THREADS, wakeups=False)
     seconds = run.load_seconds
-    cpu = {name: run.cpu[name] / seconds for name in run.procs}
-    return {"rate": run.load.completed / seconds, "cpu": cpu, "seconds": seconds}
+    latencies = run.load.record.latencies
+    return {
+        "rate": run.load.completed / seconds,
+        "cpu": {name: used / seconds for name, used in run.cpu.items()},
+        "seconds": seconds,
+        "requests": len(latencies),
+        "p50": percentile(latencies, 0.5),
+        "p90": percentile(latencies, 0.9),
+        "work": since(before),
+    }
 
 
 def burst_messages(run: ScaleRun, n: int, tag: str) -> list:
@@ -39,6 +70,7 @@ def burst_messages(run: ScaleRun, n: int, tag: str) -> list:
     from billing.services.invoices import ItemInput, invoice_create
     from billing.services.whatsapp import invoice_send_whatsapp
     from notifications import pipeline
+    from notifications.models import Message
 
     org = Organization.objects.get(slug=run.tenants[0].slug)
     product = Product.objects.filter(organization=org).first()
@@ -59,15 +91,37 @@ def burst_messages(run: ScaleRun, n: int, tag: str) -> list:
             ids.append(invoice_send_whatsapp(invoice=invoice, actor=actor).message.pk)
     finally:
         pipeline.enqueue_send = enqueue
+    # Not due until the burst releases them: the every-minute sweeper re-enqueues a queued
+    # message older than 30 s, and would send these while the rest are still being made.
+    Message.objects.filter(pk__in=ids).update(next_attempt_at=HELD)
     return ids
 
 
-def send_rate(run: ScaleRun, tag: str) -> float:
-    """Messages per second from the first to the last sendTemplate call of a burst."""
+def release(ids: list) -> None:
+    from notifications.models import Message
+
+    Message.objects.filter(pk__in=ids).update(next_attempt_at=None)
+
+
+def deliveries_settled(timeout: float) -> None:
+    from tests.scale.invariants import in_flight
+
+    deadline = time.monotonic() + timeout
+    while in_flight()["integrator deliveries pending"] and time.monotonic() < deadline:
+        time.sleep(0.5)
+
+
+def send_rate(run: ScaleRun, tag: str) -> dict:
+    """Messages per second from the first to the last sendTemplate call of a burst, and the
+    CPU every process spent on the burst: until that last call, and until the acks the
+    sandbox pushed back and the integrator events they raised were worked through too."""
     from notifications.queue import enqueue_send
 
     ids = burst_messages(run, BURST, tag)
+    deliveries_settled(120)  # the integrator events of creating their invoices: not the burst's
     before = len(run.sandbox_record()[0])
+    counts, cpu_before, started = work_done(), run.cpu_snapshot(), time.monotonic()
+    release(ids)
     for message_id in ids:
         enqueue_send(message_id)
     deadline = time.monotonic() + 300
@@ -76,11 +130,19 @@ def send_rate(run: ScaleRun, tag: str) -> float:
         if len(sends) >= BURST:
             break
         time.sleep(1)
+    window, cpu_window = time.monotonic() - started, run.cpu_used_since(cpu_before)
     ats = sorted(s["at"] for s in sends)
     if len(ats) < BURST:
         print(f"  only {len(ats)} of {BURST} sent in 300 s")
-        return 0.0
-    return BURST / (ats[-1] - ats[0] + LATENCY)
+        return {"rate": 0.0, "cpu": cpu_window, "work": {}, "window": 0, "sent": len(ats)}
+    run.drain(180)
+    return {
+        "rate": BURST / (ats[-1] - ats[0] + LATENCY),
+        "window": window,
+        "cpu": cpu_window,
+        "cpu_all": run.cpu_used_since(cpu_before),
+        "work": since(counts),
+    }
 
 
 def kill_recovery(run: ScaleRun) -> tuple[float, int]:
@@ -90,7 +152,9 @@ def kill_recovery(run: ScaleRun) -> tuple[float, int]:
     from notifications.queue import enqueue_send
 
     requests.post(f"{run.sandbox_url}/_sandbox/faults", json={"hang": 8, "seconds": 20}, timeout=5)
-    for message_id in burst_messages(run, 12, "9"):
+    held = burst_messages(run, 12, "9")
+    release(held)
+    for message_id in held:
         enqueue_send(message_id)
     deadline, busy = time.monotonic() + 30, None
     while busy is None and time.monotonic() < deadline:
@@ -117,7 +181,10 @@ def kill_recovery(run: ScaleRun) -> tuple[float, int]:
 
 def part(webs: int, queues: int, broker: str, pg_port: int) -> dict:
     """One topology in this process (Django is set up once per process, for one database)."""
-    topology = Topology(webs=webs, queues=queues, broker=broker, pg_port=pg_port)
+    # Each ack pushed once, as to a balancer's address: 2 + 2 has no more work than 1 + 1.
+    topology = Topology(
+        webs=webs, queues=queues, broker=broker, pg_port=pg_port, acks_to_every_web=False
+    )
     run = ScaleRun(topology, label="bench-scale")
     figures = {}
     try:
@@ -133,6 +200,10 @@ def part(webs: int, queues: int, broker: str, pg_port: int) -> dict:
     finally:
         run.close()
     return figures
+
+
+def shares(cpu: dict[str, float]) -> str:
+    return ", ".join(f"{name} {share:.0%}" for name, share in cpu.items())
 
 
 def run_part(*args: str) -> dict:
@@ -156,24 +227,53 @@ def main() -> dict[str, bool]:
     two = run_part("2", "2", "redis", "5444")
     orm = run_part("2", "2", "orm", "5445")
     print(f"hosts: {two['hosts']}")
+    cores = os.cpu_count() or 1
+    print(f"this machine: {cores} cores, load average {os.getloadavg()[0]:.1f} at the end")
     for label, f in (("1 web + 1 queue", one["mixed"]), ("2 web + 2 queue", two["mixed"])):
         print(
             f"mixed load {label}: {f['rate']:.2f} invoices/s "
-            f"(create, finalize or not, send, some paid) over {f['seconds']:.0f} s"
+            f"(create, finalize or not, send, some paid) over {f['seconds']:.0f} s; "
+            f"{f['requests']} API requests, p50 {f['p50'] * 1000:.0f} ms, "
+            f"p90 {f['p90'] * 1000:.0f} ms"
         )
-        cpu = ", ".join(f"{name} {share:.0%}" for name, share in f["cpu"].items())
-        print(f"  CPU per process (share of one core): {cpu}")
+        print("  meanwhile: " + ", ".join(f"{n} {c}" for n, c in f["work"].items()))
+        print(f"  CPU per process (share of one core): {shares(f['cpu'])}")
         used = sum(f["cpu"].values())
-        print(f"  {used:.2f} cores in all: {used / f['rate']:.3f} core-seconds per invoice")
+        ours = sum(v for n, v in f["cpu"].items() if n.startswith(("web", "queue")))
+        print(
+            f"  {used:.2f} of {cores} cores in all ({ours:.2f} in web and queue hosts): "
+            f"{used / f['rate']:.3f} core-seconds per invoice, "
+            f"{f['rate'] / used:.1f} invoices per core-second"
+        )
     ratio = two["mixed"]["rate"] / one["mixed"]["rate"] if one["mixed"]["rate"] else 0.0
     print(f"ratio 2+2 / 1+1: {ratio:.2f} (every process shares this machine's cores)")
-    redis, orm_rate = two["send_rate"], orm["send_rate"]
+    redis, orm_rate = two["send_rate"]["rate"], orm["send_rate"]["rate"]
+    ideal = 4 / LATENCY
     print(
         f"{BURST} sends to 2 queue hosts x 2 workers, provider answering in "
         f"{LATENCY * 1000:.0f} ms: Redis broker {redis:.1f}/s, ORM broker (PostgreSQL) "
-        f"{orm_rate:.1f}/s, ideal {4 / LATENCY:.0f}/s; Redis / ORM "
+        f"{orm_rate:.1f}/s, 4 workers / {LATENCY * 1000:.0f} ms = {ideal:.0f}/s; Redis / ORM "
         f"{redis / orm_rate if orm_rate else 0:.2f}"
     )
+    for name, f in (("Redis", two["send_rate"]), ("ORM", orm["send_rate"])):
+        if not f["rate"]:
+            print(f"  {name}: only {f['sent']} of {BURST} sent in 300 s")
+            continue
+        window, total = sum(f["cpu"].values()), sum(f["cpu_all"].values())
+        per_send = total / BURST
+        print(
+            f"  {name}: {window / f['window']:.2f} cores busy while sending; CPU per process "
+            f"until the last send: {shares({n: v / f['window'] for n, v in f['cpu'].items()})}"
+        )
+        print(
+            "  each send brought back: "
+            + ", ".join(f"{v / BURST:.1f} {n}" for n, v in f["work"].items() if n != "messages")
+        )
+        print(
+            f"  {per_send * 1000:.0f} ms of CPU per send with its acks and events "
+            f"({1 / per_send:.1f} sends per core-second): {cores} cores cap it at "
+            f"{cores / per_send:.0f}/s, the 4 workers at {ideal:.0f}/s"
+        )
     seconds, held = two["kill"]
     print(
         f"kill -9 of a queue cluster holding sends: the last of {held} messages that were "

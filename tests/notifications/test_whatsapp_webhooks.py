@@ -399,3 +399,30 @@ def test_logs_never_carry_the_token_or_a_full_phone(client, caplog):
     assert "+*******4567" in text
     assert "9001234567" not in text
     assert "not-the-token" not in text and TOKEN not in text
+
+
+def test_the_sweeper_runs_a_webhook_whose_task_was_lost_after_a_minute():
+    message = accepted()
+    body = json.dumps({"instanceId": "VID1", "ack": [ack("delivered")]}).encode()
+    now = timezone.now()
+
+    def stored(state, age):
+        webhook = InboundWebhook.objects.create(provider="1msg", body=body, state=state)
+        InboundWebhook.objects.filter(pk=webhook.pk).update(received_at=now - age)
+        return webhook.pk
+
+    lost = stored("received", timedelta(seconds=61))
+    young = stored("received", timedelta(seconds=50))
+    running = stored("processing", timedelta(minutes=4))
+    died = stored("processing", timedelta(minutes=6))
+
+    assert pipeline.sweep()["webhooks"] == 2  # the queue runs synchronously in tests
+    states = dict(InboundWebhook.objects.values_list("pk", "state"))
+    assert [states[pk] for pk in (lost, young, running, died)] == [
+        "processed",
+        "received",
+        "processing",
+        "processed",
+    ]
+    message.refresh_from_db()
+    assert message.status == st.DELIVERED

@@ -53,6 +53,7 @@ class Record:
     sends: dict = field(default_factory=dict)  # message id -> invoice id
     unexpected: list = field(default_factory=list)  # (operation, status, body excerpt)
     five_hundreds: list = field(default_factory=list)  # (operation, body excerpt)
+    latencies: list = field(default_factory=list)  # seconds per request, answered or not
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -67,6 +68,7 @@ class Client:
         host, port = self.hosts[next(self._next) % len(self.hosts)]
         payload = json.dumps(body).encode() if body is not None else None
         conn = http.client.HTTPConnection(host, port, timeout=30)
+        started = time.monotonic()
         try:
             conn.request(method, path, body=payload, headers=headers)
             response = conn.getresponse()
@@ -75,8 +77,10 @@ class Client:
             outcome = Outcome(0)
         finally:
             conn.close()
+        took = time.monotonic() - started
         with self.record.lock:
             self.record.requests[_klass(outcome.status)] += 1
+            self.record.latencies.append(took)
         return outcome
 
     def idempotent(self, operation: str, method: str, path: str, body: dict, auth: dict):

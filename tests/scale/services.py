@@ -93,6 +93,16 @@ class Postgres:
         wait_port(self.listen, self.port)
         return time.monotonic() - started
 
+    def cpu_seconds(self) -> float | None:
+        """The private cluster's CPU (postmaster and backends); None on a shared server."""
+        if not self.private:
+            return None
+        pid_file = Path(f"/var/lib/postgresql/{self.version}/{self.name}/postmaster.pid")
+        try:
+            return tree_cpu_seconds(int(pid_file.read_text().split()[0]))
+        except (OSError, ValueError, IndexError):
+            return None
+
     def _psql(self, sql: str) -> None:
         subprocess.run(
             ["runuser", "-u", "postgres", "--", "psql", "-q", "-p", str(self.port), "-c", sql],
@@ -142,6 +152,9 @@ class Redis:
         )
         wait_port(self.listen, self.port)
         return self.url
+
+    def cpu_seconds(self) -> float:
+        return tree_cpu_seconds(self.process.pid) if self.process is not None else 0.0
 
     def restart(self) -> float:
         started = time.monotonic()
@@ -205,7 +218,8 @@ class Proc:
         self.popen.wait(timeout=30)
 
     def cpu_seconds(self) -> float:
-        """User + system CPU of every live process of the group (master and workers)."""
+        """User + system CPU of every live process of the group (master and workers) and of
+        the children they reaped."""
         if self.popen is None:
             return 0.0
         return group_cpu_seconds(self.popen.pid)
@@ -245,6 +259,31 @@ def talks_to(pgid: int, port: int) -> bool:
     return False
 
 
+def _stat_fields(pid: int) -> list[str] | None:
+    """Fields of /proc/<pid>/stat from field 3 (state) on: fields[0] is field 3."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None  # gone meanwhile
+    return stat[stat.rindex(")") + 2 :].split()
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU of a server and its children (PostgreSQL's backends, forked per connection):
+    its own utime + stime, what its exited children used (cutime + cstime: the postmaster reaps
+    every backend), and the live children's own."""
+    own = _stat_fields(pid)
+    if own is None:
+        return 0.0
+    ticks = sum(int(own[n]) for n in (11, 12, 13, 14))
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = _stat_fields(int(entry.name))
+            if fields is not None and int(fields[1]) == pid:  # field 4: ppid
+                ticks += int(fields[11]) + int(fields[12])
+    return ticks / CLOCK_TICKS
+
+
 def group_cpu_seconds(pgid: int) -> float:
     """From /proc/<pid>/stat: utime + stime of each process whose group is ``pgid``."""
     ticks = 0
@@ -256,7 +295,9 @@ def group_cpu_seconds(pgid: int) -> float:
         except OSError:
             continue  # gone meanwhile
         fields = stat[stat.rindex(")") + 2 :].split()
-        # fields[0] is field 3 (state): pgrp is field 5, utime 14, stime 15.
+        # fields[0] is field 3 (state): pgrp is field 5, utime 14, stime 15, and cutime 16,
+        # cstime 17: what its exited children used. django-q2 recycles a worker after 500
+        # tasks and gunicorn replaces a worker that died; without these their CPU vanished.
         if int(fields[2]) == pgid:
-            ticks += int(fields[11]) + int(fields[12])
+            ticks += sum(int(fields[n]) for n in (11, 12, 13, 14))
     return ticks / CLOCK_TICKS
