@@ -6,9 +6,9 @@ invoice and channel), on the day it was finalized in its organization's zone: ``
 opened, ``paid`` while it is PAID. Drafts count nowhere. Each change calls this module in its own
 transaction, the invoice row locked, so what it reads of the invoice and its deliveries is what
 the change leaves: ``delivery_moved`` when a delivery row is created or its status moves (billing's
-delivery summary, the one writer of those rows), ``invoice_finalized`` when a draft that already
-has delivery rows is issued, ``invoice_moved`` when the pay page is first opened or the invoice
-enters or leaves PAID.
+delivery summary, the one writer of those rows), ``invoice_moved`` when the pay page is first
+opened or the invoice enters or leaves PAID. A draft has no delivery rows (the send services
+refuse drafts), so finalizing moves nothing here.
 
 ``computed`` and ``computed_window`` count the same from the delivery rows and the invoices;
 ``rebuild`` replaces the stored rows with ``computed`` (``manage.py rebuild_figures``).
@@ -81,19 +81,6 @@ def delivery_moved(invoice: Invoice, channel: str, before: str | None, after: st
     delta = [b - a for a, b in zip(old, new, strict=True)]
     if any(delta):
         add_rows(FunnelDay, KEY, STAGES, [(state.organization_id, state.day, channel, *delta)])
-
-
-def invoice_finalized(invoice: Invoice) -> None:
-    """A stored draft was just finalized: the delivery rows it already has (a service asked to
-    send it as a draft) start counting on its issue day."""
-    state = issued(invoice)
-    sent = InvoiceDelivery.objects.filter(invoice=invoice).order_by("channel")
-    rows = [
-        (state.organization_id, state.day, channel, *stages(state, status))
-        for channel, status in sent.values_list("channel", "status")
-    ]
-    if rows:
-        add_rows(FunnelDay, KEY, STAGES, rows)
 
 
 def invoice_moved(invoice: Invoice, *, opened: int = 0, paid: int = 0) -> None:

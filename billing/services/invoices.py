@@ -408,7 +408,6 @@ def invoice_finalize(*, invoice: Invoice, actor: Actor, now: datetime | None = N
     number = allocate_numbers(invoice.organization, 1, now)[0]
     _open_move(invoice, number, actor=actor, now=now, fields=priced)
     figures.invoices_opened([invoice])
-    funnel_days.invoice_finalized(invoice)
     plan_on_open([invoice], now=now)
     _deliver(invoice, actor=actor)
     return invoice
