@@ -1,5 +1,7 @@
 """Deeply nested JSON is a 400 in the envelope on every operation that takes a body."""
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -35,7 +37,7 @@ def operations(django_db_blocker):
 
 
 def send(api, method: str, path: str, body: bytes, **headers):
-    path = path.replace("{id}", "00000000-0000-4000-8000-000000000000")
+    path = re.sub(r"\{\w+\}", "00000000-0000-4000-8000-000000000000", path)
     return api.client.generic(method, path, body, content_type="application/json", **headers)
 
 

@@ -81,13 +81,17 @@ class CreditNotesView(InvoiceView):
         return Response(s.CreditNoteSerializer(fresh).data, status=status.HTTP_201_CREATED)
 
 
-class CreditNoteView(InvoiceView):
+class OneCreditNoteView(InvoiceView):
+    """A view about one credit note of one invoice of the caller's organization."""
+
     def get_note(self, pk, note_id) -> CreditNote:
         note = credit_notes_of(self.get_invoice(pk)).filter(pk=note_id).first()
         if note is None:
             raise NotFound("Credit note not found")
         return note
 
+
+class CreditNoteView(OneCreditNoteView):
     @extend_schema(
         operation_id="invoices_credit_notes_retrieve",
         tags=["credit notes"],
@@ -97,7 +101,7 @@ class CreditNoteView(InvoiceView):
         return Response(s.CreditNoteSerializer(self.get_note(pk, note_id)).data)
 
 
-class CreditNotePdfView(CreditNoteView):
+class CreditNotePdfView(OneCreditNoteView):
     @extend_schema(
         operation_id="invoices_credit_notes_pdf",
         tags=["credit notes"],
@@ -114,7 +118,7 @@ class CreditNotePdfView(CreditNoteView):
         return response
 
 
-class CreditNoteSendView(CreditNoteView):
+class CreditNoteSendView(OneCreditNoteView):
     @extend_schema(
         operation_id="invoices_credit_notes_send",
         tags=["credit notes"],
