@@ -9,7 +9,7 @@ def rebuild_all(apps, schema_editor):
     from billing.reports import figures
 
     for organization in apps.get_model("billing", "Organization").objects.all():
-        figures.rebuild(organization=organization, apps=apps)
+        figures.rebuild_money(organization=organization, apps=apps)
 
 
 class Migration(migrations.Migration):

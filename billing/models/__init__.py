@@ -6,7 +6,7 @@ from billing.models.catalog import Product, Tax, TaxComponent, Wallet
 from billing.models.credit_notes import CreditNote, CreditNoteLine, CreditNoteSequence
 from billing.models.customers import Customer, CustomerContact
 from billing.models.deliveries import InvoiceDelivery
-from billing.models.figures import DayTotals, OpenBalance
+from billing.models.figures import DayTotals, FunnelDay, OpenBalance
 from billing.models.idempotency import IdempotencyKey
 from billing.models.invoices import Invoice, InvoiceEvent, InvoiceItem, Payment
 from billing.models.memberships import Membership, Role
@@ -29,6 +29,7 @@ __all__ = [
     "CustomerContact",
     "DayTotals",
     "FollowUp",
+    "FunnelDay",
     "IdempotencyKey",
     "Invoice",
     "InvoiceDelivery",

@@ -58,3 +58,31 @@ class DayTotals(models.Model):
 
     def __str__(self) -> str:
         return f"{self.currency} {self.day}: issued {self.issued}, collected {self.collected}"
+
+
+class FunnelDay(models.Model):
+    """The delivery funnel of the invoices issued on one calendar day of an organization (in
+    its time zone) and sent on one channel: how many there are, how far their delivery got,
+    how many had their pay page opened and how many are PAID (``billing.reports.funnel_days``)."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="funnel_days"
+    )
+    day = models.DateField()
+    channel = models.CharField(max_length=10)
+    issued = models.BigIntegerField(db_default=0)
+    accepted = models.BigIntegerField(db_default=0)
+    delivered = models.BigIntegerField(db_default=0)
+    read = models.BigIntegerField(db_default=0)
+    opened = models.BigIntegerField(db_default=0)
+    paid = models.BigIntegerField(db_default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "day", "channel"], name="funnel_day_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.day}: {self.issued} issued, {self.paid} paid"

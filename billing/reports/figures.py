@@ -3,12 +3,11 @@
 The services that change what an invoice counts for call this module inside their own
 transaction: ``standing`` before the change and ``balance_moved`` after it, ``invoices_opened``
 when invoices become OPEN, ``collected`` for money in or out. Additions are upserts
-(``INSERT … ON CONFLICT DO UPDATE SET x = x + excluded.x``, the same text on SQLite and
-PostgreSQL): one statement for any number of rows, atomic between concurrent writers, its keys
-in sorted order so two transactions never lock the same rows in opposite orders.
+(``billing.reports.upsert``), their keys in sorted order. The delivery funnel's rows are kept
+by ``billing.reports.funnel_days``.
 
 ``computed_*`` recompute the same rows from the invoices, payments and credit notes; ``rebuild``
-replaces the stored rows with them (``manage.py rebuild_figures``).
+replaces the stored rows, the funnel's included, with them (``manage.py rebuild_figures``).
 """
 
 import zoneinfo
@@ -18,15 +17,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.apps import apps as installed_apps
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import TruncDate
 
 from billing.models import DayTotals, Invoice, OpenBalance, Organization
+from billing.reports import funnel_days
+from billing.reports.upsert import add_rows
 
 BALANCE_KEY = ("organization_id", "currency", "due_date", "disputed")
 DAY_KEY = ("organization_id", "currency", "day")
-ROWS_PER_STATEMENT = 500
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ def balances_moved(moves: Iterable[tuple[Standing | None, Standing | None]]) -> 
                 deltas[side.key][0] += sign * side.amount
                 deltas[side.key][1] += sign
     rows = [(*key, *delta) for key, delta in sorted(deltas.items()) if any(delta)]
-    _add(OpenBalance, BALANCE_KEY, ("amount", "count"), rows)
+    add_rows(OpenBalance, BALANCE_KEY, ("amount", "count"), rows)
 
 
 def local_day(invoice: Invoice, moment: datetime):
@@ -74,37 +74,13 @@ def invoices_opened(invoices: Sequence[Invoice]) -> None:
         days[key][0] += invoice.total
         days[key][1] += 1
     rows = [(*key, *sums) for key, sums in sorted(days.items())]
-    _add(DayTotals, DAY_KEY, ("issued", "issued_count"), rows)
+    add_rows(DayTotals, DAY_KEY, ("issued", "issued_count"), rows)
 
 
 def collected(invoice: Invoice, at: datetime, amount: int) -> None:
     """Money received on ``invoice`` dated ``at`` (negative: a reversal or a refund)."""
     key = (invoice.organization_id, invoice.currency, local_day(invoice, at))
-    _add(DayTotals, DAY_KEY, ("collected",), [(*key, amount)])
-
-
-def _add(model, key_fields: Sequence[str], value_fields: Sequence[str], rows: list) -> None:
-    """Add ``rows`` (key values, then value deltas) to ``model``'s rows, creating missing ones."""
-    fields = [model._meta.get_field(name) for name in (*key_fields, *value_fields)]
-    quote, table = connection.ops.quote_name, connection.ops.quote_name(model._meta.db_table)
-    columns = [quote(field.column) for field in fields]
-    keys = ", ".join(columns[: len(key_fields)])
-    sums = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in columns[len(key_fields) :])
-    row_sql = f"({', '.join(['%s'] * len(fields))})"
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), ROWS_PER_STATEMENT):
-            chunk = rows[start : start + ROWS_PER_STATEMENT]
-            params = [
-                field.get_db_prep_value(value, connection)
-                for row in chunk
-                for field, value in zip(fields, row, strict=True)
-            ]
-            # Names come from the model's meta; every value is a parameter.
-            sql = (
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES "  # noqa: S608
-                f"{', '.join([row_sql] * len(chunk))} ON CONFLICT ({keys}) DO UPDATE SET {sums}"
-            )
-            cursor.execute(sql, params)
+    add_rows(DayTotals, DAY_KEY, ("collected",), [(*key, amount)])
 
 
 # --- recomputation --------------------------------------------------------------------------
@@ -186,25 +162,32 @@ def stored_days(organization: Organization) -> dict[tuple, tuple[int, int, int]]
 
 
 @transaction.atomic
-def rebuild(*, organization, apps=installed_apps) -> tuple[int, int]:
+def rebuild(*, organization, apps=installed_apps) -> tuple[int, int, int]:
     """Replace the organization's stored figures by a recomputation (after an import, a
-    restore or a change of time zone); returns the (balance, day) rows written.
+    restore or a change of time zone); returns the (balance, day, funnel day) rows written.
 
     Changes committed while it runs may be counted twice or not at all: run it while the
     organization is quiet."""
+    balances, days = rebuild_money(organization=organization, apps=apps)
+    return balances, days, funnel_days.rebuild(organization=organization, apps=apps)
+
+
+@transaction.atomic
+def rebuild_money(*, organization, apps=installed_apps) -> tuple[int, int]:
+    """``rebuild`` without the funnel (the migration that created these figures calls it)."""
     balance_model, day_model = _model(apps, "OpenBalance"), _model(apps, "DayTotals")
     balance_model.objects.filter(organization=organization).delete()
     day_model.objects.filter(organization=organization).delete()
     org = organization.pk
     balances = computed_balances(organization, apps)
     days = computed_days(organization, apps)
-    _add(
+    add_rows(
         balance_model,
         BALANCE_KEY,
         ("amount", "count"),
         [(org, *key, *sums) for key, sums in sorted(balances.items())],
     )
-    _add(
+    add_rows(
         day_model,
         DAY_KEY,
         ("issued", "issued_count", "collected"),

@@ -3,25 +3,27 @@
 The overview, ``/api/v0/reports/*`` and the aging export all call these functions, so a figure
 has one definition. Each selector is a constant number of grouped queries, whatever the row count;
 the money figures read the stored rows of ``billing.reports.figures`` (one per due date and per
-day), never the invoices themselves.
+day) and the funnel those of ``billing.reports.funnel_days`` (one per day and channel), never
+the invoices themselves.
 """
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from billing.models import (
     ApprovalRequest,
     DayTotals,
+    FunnelDay,
     Invoice,
-    InvoiceDelivery,
     OpenBalance,
     Organization,
 )
 from billing.models.choices import Channel
-from billing.reports.periods import local_start, local_today, month_start
+from billing.reports.funnel_days import STAGES
+from billing.reports.periods import local_today, month_start
 from notifications.models import Message
 
 Status = Invoice.Status
@@ -38,15 +40,6 @@ ZERO_SUMMARY = dict.fromkeys(
     ("outstanding", "overdue", "overdue_count", "collected_30d", "issued_month"), 0
 )
 AGING_FIELDS = ("not_due", *(name for name, _, _ in AGING_BUCKETS))
-
-# The last status of an invoice's newest message on a channel, read as funnel stages.
-# A bounce or an expiry happens after the channel took the message, so both count as accepted.
-ACCEPTED = frozenset(
-    {"accepted", "pending", "sent", "delivered", "read", "opened", "clicked", "bounced"}
-    | {"undelivered"}
-)
-DELIVERED = frozenset({"delivered", "read", "opened", "clicked"})
-READ = frozenset({"read", "opened", "clicked"})
 
 
 @dataclass(frozen=True)
@@ -159,27 +152,17 @@ def aging(*, organization: Organization, now: datetime | None = None) -> list[Cu
 
 def funnel(*, organization: Organization, start: date, end: date) -> list[ChannelFunnel]:
     """Invoices issued from ``start`` to ``end`` (inclusive, org's zone), per channel they were
-    sent on: how far their newest message got, whether the pay page was opened, whether paid."""
-    issued = Q(
-        invoice__organization=organization,
-        invoice__finalized_at__gte=local_start(organization, start),
-        invoice__finalized_at__lt=local_start(organization, end + timedelta(days=1)),
-    )
-    # One delivery row per invoice and channel: plain counts per channel count invoices.
+    sent on: how far their delivery got, whether the pay page was opened, whether paid. Read
+    from the stored days of the period (``billing.reports.funnel_days``)."""
+    sums = {stage: Sum(stage, default=0) for stage in STAGES}
     rows = (
-        InvoiceDelivery.objects.filter(issued)
+        FunnelDay.objects.filter(organization=organization, day__gte=start, day__lte=end)
+        .order_by()
         .values("channel")
-        .annotate(
-            issued=Count("invoice"),
-            accepted=Count("invoice", filter=Q(status__in=ACCEPTED)),
-            delivered=Count("invoice", filter=Q(status__in=DELIVERED)),
-            read=Count("invoice", filter=Q(status__in=READ)),
-            opened=Count("invoice", filter=Q(invoice__pay_page_opened_at__isnull=False)),
-            paid=Count("invoice", filter=Q(invoice__status=Status.PAID)),
-        )
+        .annotate(**sums)
     )
     found = {row.pop("channel"): row for row in rows}
-    empty = dict.fromkeys(("issued", "accepted", "delivered", "read", "opened", "paid"), 0)
+    empty = dict.fromkeys(STAGES, 0)
     return [ChannelFunnel(channel=c, **found.get(c, empty)) for c in Channel.values]
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from billing.errors import IllegalTransition
 from billing.models import Customer, Invoice
 from billing.models.choices import Channel
-from billing.services.whatsapp import consent_refusal
+from billing.services.whatsapp import DRAFT_NOT_SENDABLE, consent_refusal
 
 Delivery, Status = Invoice.Delivery, Invoice.Status
 FIXED = {Delivery.WHATSAPP: Channel.WHATSAPP, Delivery.EMAIL: Channel.EMAIL}
@@ -19,7 +19,6 @@ SENDABLE = {
     Channel.WHATSAPP: frozenset({Status.OPEN}),
     Channel.EMAIL: frozenset({Status.OPEN, Status.PAID, Status.VOID, Status.UNCOLLECTIBLE}),
 }
-DRAFT_NOT_SENDABLE = "Draft invoices cannot be sent: finalize the invoice first"
 
 
 @dataclass(frozen=True)

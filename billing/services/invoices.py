@@ -19,7 +19,7 @@ from billing.models import Customer, Invoice, InvoiceEvent, InvoiceItem, Product
 from billing.models.catalog import rule_from_snapshot
 from billing.models.choices import Channel
 from billing.money import MAX_AMOUNT_MINOR, over_maximum, round_minor
-from billing.reports import figures
+from billing.reports import figures, funnel_days
 from billing.services import draft_rules as rules
 from billing.services.actors import Actor
 from billing.services.delivery import invoice_channels
@@ -93,6 +93,8 @@ def _transition(
     if not invoice._state.adding:
         invoice.save(update_fields=["status", "updated_at", *fields])
         event.save(force_insert=True)
+        if Status.PAID in (from_status, to):  # the funnel counts PAID invoices
+            funnel_days.invoice_moved(invoice, paid=1 if to == Status.PAID else -1)
         event_raise(organization=invoice.organization, type=STATUS_EVENTS[to], invoice=invoice)
     return event
 

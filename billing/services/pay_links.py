@@ -17,6 +17,7 @@ from billing import documents
 from billing.models import Invoice
 from billing.models.choices import Channel
 from billing.models.invoices import new_payment_token
+from billing.reports import funnel_days
 from billing.services.actors import Actor
 from billing.services.invoice_email import (
     TEMPLATE_KEY,
@@ -56,16 +57,20 @@ def invoice_for_token(token: str) -> Invoice | None:
     )
 
 
+@transaction.atomic
 def record_opened(invoice: Invoice) -> None:
     """Remember the first opening of the pay page (the overview's funnel): one conditional
-    UPDATE, so concurrent visits keep the earliest time and later visits write nothing."""
+    UPDATE, so concurrent visits keep the earliest time and later visits write nothing; the
+    visit that sets it counts the invoice as opened on the funnel while holding the row."""
     if invoice.pay_page_opened_at is not None:
         return
     now = timezone.now()
-    Invoice.objects.filter(pk=invoice.pk, pay_page_opened_at__isnull=True).update(
+    first = Invoice.objects.filter(pk=invoice.pk, pay_page_opened_at__isnull=True).update(
         pay_page_opened_at=now
     )
     invoice.pay_page_opened_at = now
+    if first:
+        funnel_days.invoice_moved(invoice, opened=1)
 
 
 def _last_renewal(invoice: Invoice) -> Message | None:

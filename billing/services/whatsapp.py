@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from babel.dates import format_date
 from django.db import transaction
 
+from billing.errors import IllegalTransition
 from billing.models import Customer, Invoice
 from billing.money import _babel_locale, format_amount
 from billing.services.actors import Actor
@@ -20,6 +21,7 @@ from notifications.channels.base import SendRefused
 
 WHATSAPP = "whatsapp"
 PURPOSE = "invoice_issued"
+DRAFT_NOT_SENDABLE = "Draft invoices cannot be sent: finalize the invoice first"
 
 
 def invoice_context(invoice: Invoice) -> dict[str, str]:
@@ -59,8 +61,12 @@ def recipient_refusal(
 
 
 def invoice_send_whatsapp(*, invoice: Invoice, actor: Actor) -> pipeline.SendRequested:
-    """Ask for the invoice's WhatsApp notification; a second request returns the same message."""
+    """Ask for the invoice's WhatsApp notification; a second request returns the same message.
+    A draft is refused, as by the e-mail service: nothing is sent before its issue day exists
+    (the funnel counts deliveries on it)."""
     role_authorize(actor=actor, organization_id=invoice.organization_id, action="send")
+    if invoice.status == Invoice.Status.DRAFT:
+        raise IllegalTransition(DRAFT_NOT_SENDABLE)
     return pipeline.request_send(
         tenant_id=invoice.organization_id,
         subject=invoice,

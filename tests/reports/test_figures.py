@@ -161,6 +161,11 @@ def test_rebuild_figures_replaces_rows_written_past_the_services():
     )
     out = io.StringIO()
     call_command("rebuild_figures", "--org", "rebuilt", stdout=out)
-    assert json.loads(out.getvalue()) == {"organization": "rebuilt", "balances": 1, "days": 1}
+    assert json.loads(out.getvalue()) == {
+        "organization": "rebuilt",
+        "balances": 1,
+        "days": 1,
+        "funnel_days": 0,
+    }
     assert figures.stored_balances(org) == {("USD", invoice.due_date, False): (7_500, 1)}
     assert DayTotals.objects.get(organization=org).issued == 10_000

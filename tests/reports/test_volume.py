@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from billing.admin.scoping import SESSION_KEY
 from billing.models import Invoice, InvoiceDelivery, Organization, Payment
-from billing.reports import figures
+from billing.reports import figures, funnel_days
 from config import admin_paging
 from notifications import status as st
 from notifications.models import Message
@@ -52,6 +52,9 @@ def test_loaded_rows_read_back_as_the_services_would_have_written_them():
 
     assert figures.stored_balances(org) == figures.computed_balances(org)
     assert figures.stored_days(org) == figures.computed_days(org)
+    funnel = funnel_days.stored(org)
+    assert funnel == funnel_days.computed(org)
+    assert sum(counts[0] for counts in funnel.values()) == 100  # 50 invoices on both channels
     assert {m.subject_id for m in messages} == invoice_ids
     for message in messages.prefetch_related("events"):
         events = list(message.events.all())

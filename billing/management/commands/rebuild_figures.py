@@ -8,7 +8,8 @@ from billing.reports import figures
 
 class Command(BaseCommand):
     help = (
-        "Recompute the overview's stored figures (open balances per due date, totals per day) "
+        "Recompute the overview's stored figures (open balances per due date, totals per day, "
+        "the delivery funnel per issue day and channel) "
         "from the invoices, payments and credit notes, for one organization or all. Run it "
         "after importing rows past the services or restoring a backup, while nobody writes."
     )
@@ -23,7 +24,6 @@ class Command(BaseCommand):
             if not organizations:
                 raise CommandError(f"No organization with the slug {options['org']!r}")
         for organization in organizations:
-            balances, days = figures.rebuild(organization=organization)
-            self.stdout.write(
-                json.dumps({"organization": organization.slug, "balances": balances, "days": days})
-            )
+            balances, days, funnel = figures.rebuild(organization=organization)
+            counts = {"balances": balances, "days": days, "funnel_days": funnel}
+            self.stdout.write(json.dumps({"organization": organization.slug, **counts}))
