@@ -22,23 +22,20 @@ from billing.collections.replies import invoice_apply_reply
 from billing.errors import BillingError
 from billing.models import DayTotals, Invoice, OpenBalance, Payment
 from billing.reports import figures, selectors
-from billing.services.actors import Actor
 from billing.services.credit_notes import credit_note_issue
-from billing.services.invoices import invoice_finalize, invoice_mark_uncollectible, invoice_void
+from billing.services.invoices import invoice_finalize
 from billing.services.payments import payment_record, payment_reverse
 from tests.factories import OrganizationFactory, make_invoice
 from tests.reports import fixture
 from tests.reports.fixture import NOW
+from tests.reports.money_steps import ACTOR, MONEY_STEPS, money_step
 
 pytestmark = pytest.mark.django_db
-ACTOR = Actor(label="test")
 INVOICES = 4
 
 steps = st.lists(
     st.tuples(
-        st.sampled_from(
-            ["finalize", "pay", "pay_all", "reverse", "credit", "refund", "void", "lose", "dispute"]
-        ),
+        st.sampled_from(["finalize", *MONEY_STEPS, "dispute"]),
         st.integers(0, INVOICES - 1),
         st.integers(1, 100),  # a percentage of what the step may move
     ),
@@ -62,34 +59,14 @@ def _invoices(org) -> list[Invoice]:
     ]
 
 
-def _part(amount: int, percent: int) -> int:
-    return max(1, amount * percent // 100)
-
-
 def _step(name: str, invoice: Invoice, percent: int) -> None:
     invoice.refresh_from_db()
-    due = invoice.amount_due
     if name == "finalize":
         invoice_finalize(invoice=invoice, actor=ACTOR)
-    elif name in ("pay", "pay_all"):
-        amount = due if name == "pay_all" else _part(due, percent)
-        payment_record(invoice=invoice, amount=amount, method="BANK_TRANSFER", actor=ACTOR)
-    elif name == "reverse":
-        payment = Payment.objects.filter(invoice=invoice, reversal__isnull=True).first()
-        if payment is not None:
-            payment_reverse(payment=payment, reason="recorded by mistake", actor=ACTOR)
-    elif name in ("credit", "refund"):
-        amount = _part(invoice.total, percent)
-        refund = min(amount, invoice.amount_paid) if name == "refund" else 0
-        credit_note_issue(
-            invoice=invoice, reason="ORDER_CHANGE", actor=ACTOR, amount=amount, refund_amount=refund
-        )
-    elif name == "void":
-        invoice_void(invoice=invoice, actor=ACTOR)
-    elif name == "lose":
-        invoice_mark_uncollectible(invoice=invoice, actor=ACTOR)
-    else:
+    elif name == "dispute":
         invoice_apply_reply(invoice_id=invoice.pk, action="dispute", text="")
+    else:
+        money_step(name, invoice, percent)
 
 
 @settings(

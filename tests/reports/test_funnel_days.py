@@ -18,22 +18,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from billing.errors import BillingError
-from billing.models import FunnelDay, Invoice, Payment
+from billing.models import FunnelDay, Invoice
 from billing.reports import figures, funnel_days, selectors
 from billing.reports.selectors import ChannelFunnel
-from billing.services.actors import Actor
-from billing.services.credit_notes import credit_note_issue
 from billing.services.invoice_email import invoice_send_email
-from billing.services.invoices import invoice_finalize, invoice_mark_uncollectible, invoice_void
+from billing.services.invoices import invoice_finalize
 from billing.services.pay_links import record_opened
 from billing.services.payments import payment_record, payment_reverse
 from billing.services.whatsapp import invoice_send_whatsapp
 from notifications import status as message_status
 from notifications.models import Message
 from tests.factories import OrganizationFactory, make_invoice
+from tests.reports.money_steps import ACTOR, MONEY_STEPS, money_step
 
 pytestmark = pytest.mark.django_db
-ACTOR = Actor(label="test")
 INVOICES = 2
 ZONE = "America/Los_Angeles"
 # 06:00 UTC on 2 June is 23:00 on 1 June in Los Angeles; finalizing steps land up to 3 hours on.
@@ -54,7 +52,6 @@ REPORTED = [
 ]
 
 FUNNEL_STEPS = ("finalize", "email", "whatsapp", "report", "open")
-MONEY_STEPS = ("pay", "pay_all", "reverse", "credit", "refund", "void", "lose")
 steps = st.lists(
     st.tuples(
         st.sampled_from((*FUNNEL_STEPS, *MONEY_STEPS)),
@@ -78,10 +75,6 @@ def _drafts(org) -> list[Invoice]:
     ]
 
 
-def _part(amount: int, percent: int) -> int:
-    return max(1, amount * percent // 100)
-
-
 def _report(invoice: Invoice, choice: int) -> None:
     """The provider reports a status for one of the invoice's messages."""
     messages = list(
@@ -92,27 +85,6 @@ def _report(invoice: Invoice, choice: int) -> None:
     if messages:
         message = messages[choice % len(messages)]
         message_status.transition(message.pk, REPORTED[choice % len(REPORTED)], source="webhook")
-
-
-def _money_step(name: str, invoice: Invoice, percent: int) -> None:
-    due = invoice.amount_due
-    if name in ("pay", "pay_all"):
-        amount = due if name == "pay_all" else _part(due, percent)
-        payment_record(invoice=invoice, amount=amount, method="BANK_TRANSFER", actor=ACTOR)
-    elif name == "reverse":
-        payment = Payment.objects.filter(invoice=invoice, reversal__isnull=True).first()
-        if payment is not None:
-            payment_reverse(payment=payment, reason="recorded by mistake", actor=ACTOR)
-    elif name in ("credit", "refund"):
-        amount = _part(invoice.total, percent)
-        refund = min(amount, invoice.amount_paid) if name == "refund" else 0
-        credit_note_issue(
-            invoice=invoice, reason="ORDER_CHANGE", actor=ACTOR, amount=amount, refund_amount=refund
-        )
-    elif name == "void":
-        invoice_void(invoice=invoice, actor=ACTOR)
-    else:
-        invoice_mark_uncollectible(invoice=invoice, actor=ACTOR)
 
 
 def _step(name: str, invoice: Invoice, percent: int) -> None:
@@ -130,7 +102,7 @@ def _step(name: str, invoice: Invoice, percent: int) -> None:
         if invoice.status != Invoice.Status.DRAFT:  # the pay page opens issued invoices only
             record_opened(invoice)
     else:
-        _money_step(name, invoice, percent)
+        money_step(name, invoice, percent)
 
 
 def _windows():
