@@ -153,7 +153,8 @@ class Message(models.Model):
                 name="message_tenant_provider_id",
             ),
             # Asked every minute by the fallback sweep: WhatsApp messages still waiting for
-            # "delivered" (the delivered and final ones, nearly all of them, are not in it).
+            # "delivered" are one narrow status range of it (the delivered and read ones, nearly
+            # all of them, sort outside that range).
             models.Index(
                 fields=["subject_type", "status", "created_at"],
                 condition=models.Q(channel="whatsapp", is_active=True),
